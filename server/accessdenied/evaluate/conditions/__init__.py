@@ -1,0 +1,1 @@
+"""Condition operator families, one module each."""

@@ -1,0 +1,112 @@
+"""Source positions: 1-based line/column spans and offset <-> position conversion.
+
+Columns count Unicode code points (Python `str` indices), 1-based, with an exclusive end
+(the column just after the last character, as SARIF's `endColumn`). `lsp/convert.py` is
+the only place that turns these into 0-based UTF-16 (or UTF-8/32) LSP positions.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Pos:
+    """A 1-based line and code-point column."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range of text: 0-based `str` offsets plus the 1-based positions they map to."""
+
+    start: int
+    end: int
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def start_pos(self) -> Pos:
+        return Pos(self.start_line, self.start_column)
+
+    @property
+    def end_pos(self) -> Pos:
+        return Pos(self.end_line, self.end_column)
+
+    def contains(self, offset: int) -> bool:
+        """Whether `offset` lies inside the span (end inclusive, as a cursor does)."""
+        return self.start <= offset <= self.end
+
+    def shifted(self, delta_offset: int, index: LineIndex) -> Span:
+        """The same span moved by `delta_offset` characters, positions from `index`."""
+        return index.span(self.start + delta_offset, self.end + delta_offset)
+
+
+class LineIndex:
+    """Maps `str` offsets to 1-based positions and back for one text."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of 1-based `line`."""
+        return self._starts[min(max(line, 1), len(self._starts)) - 1]
+
+    def line_end(self, line: int) -> int:
+        """Offset just past the last character of `line`, before its `\\r\\n` or `\\n`."""
+        end = len(self._text) if line >= len(self._starts) else self._starts[line] - 1
+        if end > 0 and end <= len(self._text) and self._text[end - 1 : end] == "\r":
+            end -= 1
+        return max(end, self.line_start(line))
+
+    def line_text(self, line: int) -> str:
+        return self._text[self.line_start(line) : self.line_end(line)]
+
+    def pos(self, offset: int) -> Pos:
+        """The 1-based position of `offset` (clamped to the text)."""
+        offset = min(max(offset, 0), len(self._text))
+        line = bisect.bisect_right(self._starts, offset)
+        return Pos(line, offset - self._starts[line - 1] + 1)
+
+    def offset(self, line: int, column: int) -> int:
+        """The offset of a 1-based position (clamped to the line and text)."""
+        if line < 1:
+            return 0
+        if line > len(self._starts):
+            return len(self._text)
+        start = self._starts[line - 1]
+        nxt = self._starts[line] if line < len(self._starts) else len(self._text) + 1
+        return min(start + max(column, 1) - 1, nxt - 1, len(self._text))
+
+    def span(self, start: int, end: int) -> Span:
+        """A `Span` for offsets `start` to `end` (exclusive)."""
+        a = self.pos(start)
+        b = self.pos(end)
+        return Span(start, end, a.line, a.column, b.line, b.column)
+
+
+def utf16_len(text: str) -> int:
+    """Length of `text` in UTF-16 code units (what LSP counts by default)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
