@@ -65,7 +65,13 @@ catalog: $(STAMP) ## rebuild the bundled IAM catalog snapshot from pinned PyPI d
 vsix: ## build client-vscode/accessdenied-<version>.vsix
 	bash scripts/build-vsix.sh
 
+lock: ## re-pin requirements/*.lock after editing dependencies in pyproject.toml
+	python3 -m pip install -q uv==0.13.8
+	python3 -m uv pip compile -q pyproject.toml --extra dev --extra live --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	python3 -m uv pip compile -q pyproject.toml --generate-hashes --python-version 3.11 -o requirements/run.lock
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
+
 clean: ## remove build outputs (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix clean
+.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix lock clean
