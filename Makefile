@@ -71,7 +71,10 @@ lock: ## re-pin requirements/*.lock after editing dependencies in pyproject.toml
 	python3 -m uv pip compile -q pyproject.toml --generate-hashes --python-version 3.11 -o requirements/run.lock
 	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
 
+hooks: ## install the git pre-commit hook (format + lint of staged files)
+	install -m 755 scripts/git-hooks/pre-commit .git/hooks/pre-commit
+
 clean: ## remove build outputs (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix lock clean
+.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix lock hooks clean
