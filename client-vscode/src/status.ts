@@ -1,0 +1,46 @@
+// The status bar count: how many AWS access denials the server currently reports.
+
+export interface DiagnosticLike {
+  source?: string;
+  code?: string | number | { value: string | number };
+  message: string;
+}
+
+function codeOf(d: DiagnosticLike): string {
+  const c = d.code;
+  if (c === undefined) return "";
+  return String(typeof c === "object" ? c.value : c);
+}
+
+/**
+ * A denial diagnostic, as opposed to a policy finding: the server's denial codes all mention
+ * "denied"/"deny"/"denial" (access-denied, explicit-deny, recently-denied...), and its messages
+ * say who "was denied" or "is not authorized".
+ */
+export function isDenial(d: DiagnosticLike): boolean {
+  if (d.source !== "accessdenied") return false;
+  const code = codeOf(d).toLowerCase();
+  if (/den(y|ied|ial)/.test(code)) return true;
+  if (code) return false;
+  return /not authorized|access ?denied|was denied/i.test(d.message);
+}
+
+/** Counts the denial diagnostics across all documents. */
+export function countDenials(all: [string, DiagnosticLike[]][]): number {
+  let n = 0;
+  for (const [, diags] of all) {
+    for (const d of diags) if (isDenial(d)) n += 1;
+  }
+  return n;
+}
+
+export function statusText(count: number): { text: string; tooltip: string } {
+  if (count === 0) {
+    return { text: "$(shield) AccessDenied", tooltip: "AccessDenied: no open AWS access denials" };
+  }
+  const noun = count === 1 ? "denial" : "denials";
+  return {
+    text: `$(shield) ${count} ${noun}`,
+    tooltip: `AccessDenied: ${count} open AWS access ${noun} (click for the Problems panel)`,
+  };
+}
