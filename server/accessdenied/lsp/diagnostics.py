@@ -1,0 +1,326 @@
+"""didOpen/didChange/didSave/didClose -> publishDiagnostics for logs and policy files.
+
+Log documents (language id `log`, or a path matching `accessdenied.logs.include`, or a
+CloudTrail JSON record file) get one diagnostic per denial; policy documents get schema
+and semantic findings, debounced while typing. Denials from every source (open logs,
+watched files, terminals) also put a "was denied" diagnostic on the policy that should
+grant the request. Results computed for an older document version are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from accessdenied.denials.model import Denial
+from accessdenied.lsp import convert, core, explain, globs
+from accessdenied.lsp.server import (
+    AccessDeniedServer,
+    DenialSource,
+    path_to_uri,
+    uri_to_path,
+)
+from accessdenied.text import LineIndex
+
+logger = logging.getLogger(__name__)
+
+FINDINGS = "findings"
+DENIALS = "denials"
+POLICY_DENIALS = "policy-denials"
+
+LOG_LANGUAGES = frozenset({"log", "Log", "text.log", "aws-log"})
+POLICY_LANGUAGES = frozenset(
+    {"json", "jsonc", "yaml", "terraform", "hcl", "tf", "cloudformation"}
+)
+POLICY_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".tf", ".template"})
+
+
+def relative(ls: AccessDeniedServer, path: Path) -> str:
+    root = ls.root_path
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return path.as_posix()
+
+
+def is_log_path(ls: AccessDeniedServer, path: Path) -> bool:
+    """Whether `path` matches the configured log globs (and no exclude glob)."""
+    rel = relative(ls, path)
+    logs = ls.settings.logs
+    return globs.matches(rel, logs.include) and not globs.matches(rel, logs.exclude)
+
+
+def looks_like_cloudtrail(text: str) -> bool:
+    head = text[:4096]
+    return '"eventSource"' in head and ('"Records"' in head or '"eventName"' in head)
+
+
+def classify(
+    ls: AccessDeniedServer, uri: str, language_id: str | None, text: str
+) -> str | None:
+    """`log`, `policy` or None for a document."""
+    known = ls.kinds.get(uri)
+    if (language_id or "") in LOG_LANGUAGES:
+        return "log"
+    path = uri_to_path(uri)
+    if path is not None and is_log_path(ls, path):
+        return "log"
+    if looks_like_cloudtrail(text):
+        return "log"
+    if known == "policy":
+        return "policy"
+    suffix = path.suffix.lower() if path is not None else ""
+    if (language_id or "") in POLICY_LANGUAGES or suffix in POLICY_SUFFIXES:
+        try:
+            if core.find_policies(str(path or uri), text):
+                return "policy"
+        except core.CoreUnavailable:
+            return None
+        except Exception:
+            logger.exception("finding policies in %s failed", uri)
+        if _indexed_policy(ls, path):
+            return "policy"
+    return None
+
+
+def _indexed_policy(ls: AccessDeniedServer, path: Path | None) -> bool:
+    if path is None or ls.index is None:
+        return False
+    return str(path) in ls.index_paths
+
+
+def policy_findings(ls: AccessDeniedServer, uri: str, text: str) -> list[Any]:
+    """Schema + semantic findings for a policy document (worker thread)."""
+    path = uri_to_path(uri)
+    name = str(path) if path is not None else uri
+    try:
+        embedded = core.find_policies(name, text)
+    except core.CoreUnavailable:
+        return []
+    if not embedded or all(getattr(e, "kind", "json") == "json" for e in embedded):
+        policy_type = getattr(embedded[0], "policy_type", None) if embedded else None
+        policy_type = ls.index_kinds.get(name, policy_type)
+        return core.check_text(text, policy_type, name)
+    out: list[Any] = []
+    for e in embedded:
+        if e.document is not None:
+            out.extend(core.check_document(e.document))
+    return out
+
+
+async def analyze(ls: AccessDeniedServer, uri: str) -> None:
+    """(Re)compute diagnostics for an open document; drop results if it moved on."""
+    doc = ls.open_document(uri)
+    if doc is None:
+        return
+    version, text, language = doc.version, str(doc.source), doc.language_id
+    kind = await ls.in_thread(classify, ls, uri, language, text)
+    if kind is None:
+        if ls.kinds.pop(uri, None) is not None:
+            ls.store.clear(uri, FINDINGS)
+            ls.store.clear(uri, DENIALS)
+        return
+    ls.kinds[uri] = kind
+    if kind == "log":
+        denials = await ls.in_thread(core.scan_text, text)
+        if not _current(ls, uri, version):
+            return
+        source = DenialSource(
+            uri=uri,
+            label=_label(ls, uri),
+            denials=_cap(ls, denials),
+            index=LineIndex(text),
+            version=version,
+        )
+        ls.sources[uri] = source
+        await publish_source(ls, source)
+        return
+    findings = await ls.in_thread(policy_findings, ls, uri, text)
+    if not _current(ls, uri, version):
+        return
+    index = LineIndex(text)
+    enc = ls.encoding
+    diags = [convert.to_lsp_diagnostic_from_finding(f, index, enc) for f in findings]
+    ls.store.set(uri, FINDINGS, diags, version)
+
+
+def _current(ls: AccessDeniedServer, uri: str, version: int | None) -> bool:
+    doc = ls.open_document(uri)
+    return doc is not None and doc.version == version
+
+
+def _cap(ls: AccessDeniedServer, denials: list[Denial]) -> list[Denial]:
+    limit = max(ls.settings.logs.max_diagnostics, 1)
+    return denials[-limit:]
+
+
+def _label(ls: AccessDeniedServer, uri: str) -> str:
+    path = uri_to_path(uri)
+    if path is None:
+        return uri
+    return relative(ls, path)
+
+
+def _explain_all(
+    ls: AccessDeniedServer, denials: list[Denial]
+) -> tuple[list[explain.Explanation], dict[str, LineIndex | None]]:
+    """Explanations plus the text indexes of every related policy file (worker thread)."""
+    index = ls.index
+    cache: dict[Any, explain.Explanation] = ls.explain_cache
+    generation = ls.index_generation
+    out = []
+    for d in denials:
+        red = explain.redacted(d)
+        key = (generation, d.key, d.policy_type)
+        exp = cache.get(key)
+        if exp is None:
+            exp = explain.explain(red, index)
+            if len(cache) > 5000:
+                cache.clear()
+            cache[key] = exp
+        else:
+            exp = explain.Explanation(red, exp.related, exp.target)
+        out.append(exp)
+    texts: dict[str, LineIndex | None] = {}
+    for exp in out:
+        for r in exp.related:
+            if r.path not in texts:
+                texts[r.path] = explain.read_index(r.path, ls.read_text)
+    return out, texts
+
+
+async def publish_source(ls: AccessDeniedServer, source: DenialSource) -> None:
+    """Publish the denial diagnostics of one source and refresh the policy side."""
+    exps, texts = await ls.in_thread(_explain_all, ls, source.denials)
+    if source.version is not None and not _current(ls, source.uri, source.version):
+        return
+    if ls.sources.get(source.uri) is not source:
+        return
+    enc = ls.encoding
+    diags = [
+        explain.denial_diagnostic(e, source.index, enc, source.uri, texts) for e in exps
+    ]
+    ls.store.set(source.uri, DENIALS, diags, source.version)
+    schedule_policy_denials(ls)
+
+
+def drop_source(ls: AccessDeniedServer, uri: str) -> None:
+    if ls.sources.pop(uri, None) is not None:
+        ls.store.clear(uri, DENIALS)
+        schedule_policy_denials(ls)
+
+
+def schedule_policy_denials(ls: AccessDeniedServer) -> None:
+    ls.debounce("policy-denials", 0.05, lambda: publish_policy_denials(ls))
+
+
+async def publish_policy_denials(ls: AccessDeniedServer) -> None:
+    """Put "was denied" diagnostics on the policies that should grant (or deny) requests."""
+    if not ls.settings.policy.denial_diagnostics:
+        for uri in ls.store.uris(POLICY_DENIALS):
+            ls.store.clear(uri, POLICY_DENIALS)
+        return
+    # The latest occurrence of each distinct request, from every source.
+    latest: dict[Any, tuple[DenialSource, Denial]] = {}
+    for source in list(ls.sources.values()):
+        for d in source.denials:
+            latest[d.key] = (source, d)
+    items = list(latest.values())
+    exps, texts = await ls.in_thread(_explain_all, ls, [d for _, d in items])
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    enc = ls.encoding
+    for (source, _), exp in zip(items, exps, strict=True):
+        target = exp.target
+        if target is None:
+            continue
+        if target.path not in texts:
+            texts[target.path] = await ls.in_thread(
+                explain.read_index, target.path, ls.read_text
+            )
+        diag = explain.policy_diagnostic(
+            exp, texts.get(target.path), enc, source.uri, source.label, source.index
+        )
+        if diag is not None:
+            by_uri.setdefault(path_to_uri(target.path), []).append(diag)
+    for uri in ls.store.uris(POLICY_DENIALS):
+        if uri not in by_uri:
+            ls.store.clear(uri, POLICY_DENIALS)
+    for uri, diags in by_uri.items():
+        ls.store.set(uri, POLICY_DENIALS, diags)
+
+
+async def republish_all(ls: AccessDeniedServer) -> None:
+    """After the workspace index changed: related information and targets moved."""
+    for source in list(ls.sources.values()):
+        await publish_source(ls, source)
+    schedule_policy_denials(ls)
+    for uri, kind in list(ls.kinds.items()):
+        if kind == "policy":
+            await analyze(ls, uri)
+
+
+def register(server: AccessDeniedServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def on_did_open(
+        ls: AccessDeniedServer, params: types.DidOpenTextDocumentParams
+    ) -> None:
+        uri = params.text_document.uri
+        try:
+            await analyze(ls, uri)
+        except Exception:
+            logger.exception("diagnostics for %s failed", uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def on_did_change(
+        ls: AccessDeniedServer, params: types.DidChangeTextDocumentParams
+    ) -> None:
+        uri = params.text_document.uri
+
+        async def run() -> None:
+            try:
+                await analyze(ls, uri)
+            except Exception:
+                logger.exception("diagnostics for %s failed", uri)
+
+        ls.debounce(f"analyze:{uri}", ls.settings.policy.debounce, run)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def on_did_save(
+        ls: AccessDeniedServer, params: types.DidSaveTextDocumentParams
+    ) -> None:
+        from accessdenied.lsp import indexing
+
+        uri = params.text_document.uri
+        pending = ls.debounced.pop(f"analyze:{uri}", None)
+        if pending is not None:
+            pending.cancel()
+        try:
+            await analyze(ls, uri)
+        except Exception:
+            logger.exception("diagnostics for %s failed", uri)
+        if ls.kinds.get(uri) == "policy":
+            indexing.schedule(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def on_did_close(
+        ls: AccessDeniedServer, params: types.DidCloseTextDocumentParams
+    ) -> None:
+        from accessdenied.lsp import logs
+
+        uri = params.text_document.uri
+        pending = ls.debounced.pop(f"analyze:{uri}", None)
+        if pending is not None:
+            pending.cancel()
+        kind = ls.kinds.pop(uri, None)
+        ls.store.clear(uri, FINDINGS)
+        if kind == "log":
+            drop_source(ls, uri)
+            # A watched log file stays diagnosed from disk after the editor closes it.
+            path = uri_to_path(uri)
+            if path is not None and ls.logs is not None and path.is_file():
+                await logs.rescan_file(ls, path)

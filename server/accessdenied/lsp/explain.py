@@ -1,0 +1,268 @@
+"""Denial -> diagnostic: the message, related policy locations, and the policy target.
+
+`explain(denial, index)` runs in a worker thread (it asks the workspace index and the
+evaluator); `denial_diagnostic` turns its result into an LSP diagnostic. Every string
+taken from a log is redacted first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from accessdenied.denials.model import Denial
+from accessdenied.lsp import convert, core
+from accessdenied.text import LineIndex, Span
+
+logger = logging.getLogger(__name__)
+
+POLICY_TYPE_NAMES = {
+    "identity": "an identity-based policy",
+    "resource": "a resource-based policy",
+    "scp": "a service control policy",
+    "rcp": "a resource control policy",
+    "permissions_boundary": "a permissions boundary",
+    "session": "a session policy",
+    "vpc_endpoint": "a VPC endpoint policy",
+}
+
+
+@dataclass(frozen=True)
+class Related:
+    """A policy location that matters for a denial (file path, span or 1-based line)."""
+
+    path: str
+    message: str
+    span: Span | None = None
+    line: int | None = None
+    role: str = "should-allow"  # or "denies"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    denial: Denial
+    related: tuple[Related, ...]
+    # Where the "was denied" diagnostic goes: the policy that should grant the request,
+    # or the statement that denies it.
+    target: Related | None
+
+
+def redacted(denial: Denial) -> Denial:
+    """`denial` with its text and every free-text field redacted."""
+    return dataclasses.replace(
+        denial,
+        text=core.redact(denial.text),
+        principal=_r(denial.principal),
+        resource=_r(denial.resource),
+        policy_arn=_r(denial.policy_arn),
+        encoded_blob=None,
+        notes=tuple(core.redact(n) for n in denial.notes),
+    )
+
+
+def _r(value: str | None) -> str | None:
+    return core.redact(value) if value else value
+
+
+def reason(denial: Denial) -> str:
+    """Why the request was denied, in words (from what the message says)."""
+    kind = POLICY_TYPE_NAMES.get(denial.policy_type or "", "")
+    if denial.decision == "explicit":
+        return f"an explicit Deny in {kind}" if kind else "an explicit Deny"
+    if denial.decision == "implicit":
+        return f"no statement in {kind} allows it" if kind else "no policy allows it"
+    if denial.encoded_message:
+        return "see the encoded authorization message"
+    return "the message does not say which policy denied it"
+
+
+def summary(denial: Denial) -> str:
+    """`<principal> was denied <action> on <resource>`."""
+    who = denial.principal or "the caller"
+    what = denial.action or denial.operation or "the request"
+    on = f" on {denial.resource}" if denial.resource else ""
+    return f"{who} was denied {what}{on}"
+
+
+def message(denial: Denial) -> str:
+    return f"{summary(denial)}: {reason(denial)}"
+
+
+def explain(denial: Denial, index: Any) -> Explanation:
+    """Related policy locations for `denial` (worker thread; never raises)."""
+    related: list[Related] = []
+    target: Related | None = None
+    if index is None:
+        return Explanation(denial, (), None)
+    try:
+        decision = core.evaluate_denial(denial, index)
+    except core.CoreUnavailable:
+        decision = None
+    except Exception:
+        logger.exception("evaluating %s failed", summary(denial))
+        decision = None
+    if decision is not None and getattr(decision, "decision", "") == "explicit_deny":
+        for r in getattr(decision, "reasons", ()):
+            if str(getattr(r, "effect", "")).lower() != "deny" or not r.file:
+                continue
+            sid = f" {r.sid!r}" if r.sid else ""
+            rel = Related(
+                path=str(r.file),
+                message=f"statement{sid} denies {denial.action or 'this request'}",
+                line=int(r.line) if r.line else None,
+                role="denies",
+            )
+            related.append(rel)
+            target = target or rel
+    try:
+        refs: tuple[Any, ...] = ()
+        if denial.policy_type == "resource" and denial.resource:
+            refs = tuple(index.resource_policies_for(denial.resource))
+        if not refs and denial.principal:
+            refs = tuple(index.policies_for(denial.principal))
+        if not refs and denial.resource:
+            refs = tuple(index.resource_policies_for(denial.resource))
+    except Exception:
+        logger.exception("looking up policies for %s failed", summary(denial))
+        refs = ()
+    for ref in refs[:3]:
+        what = denial.action or "the request"
+        rel = Related(
+            path=str(ref.path),
+            message=f"{ref.kind} policy that should allow {what} ({ref.reason})",
+            span=getattr(ref, "span_in_file", None),
+            role="should-allow",
+        )
+        related.append(rel)
+        if target is None:
+            target = rel
+    return Explanation(denial, tuple(related), target)
+
+
+def related_location(
+    rel: Related, index: LineIndex | None, encoding: str
+) -> types.Location:
+    from accessdenied.lsp.server import path_to_uri
+
+    uri = path_to_uri(rel.path)
+    if rel.span is not None:
+        return convert.to_lsp_location(uri, rel.span, index, encoding)
+    return convert.line_location(uri, rel.line or 1)
+
+
+def read_index(path: str, read_text: Any) -> LineIndex | None:
+    try:
+        return LineIndex(read_text(path))
+    except (OSError, ValueError):
+        return None
+
+
+def denial_diagnostic(
+    exp: Explanation,
+    doc_index: LineIndex | None,
+    encoding: str,
+    source_uri: str,
+    policy_indexes: dict[str, LineIndex | None],
+) -> types.Diagnostic:
+    """The diagnostic on the log/terminal line where the denial appears."""
+    d = exp.denial
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=related_location(r, policy_indexes.get(r.path), encoding),
+            message=r.message,
+        )
+        for r in exp.related
+    ]
+    return types.Diagnostic(
+        range=convert.to_lsp_range(d.span, doc_index, encoding),
+        message=message(d),
+        severity=types.DiagnosticSeverity.Error,
+        code="explicit-deny" if d.decision == "explicit" else "access-denied",
+        source=convert.SOURCE,
+        related_information=related or None,
+        data={
+            "kind": "denial",
+            "denial": convert.denial_to_data(d),
+            "source": source_uri,
+        },
+    )
+
+
+def policy_diagnostic(
+    exp: Explanation,
+    target_index: LineIndex | None,
+    encoding: str,
+    source_uri: str,
+    source_label: str,
+    source_index: LineIndex | None,
+) -> types.Diagnostic | None:
+    """The "was denied" diagnostic on the policy that should grant (or denies) it."""
+    target = exp.target
+    if target is None:
+        return None
+    d = exp.denial
+    if target.span is not None:
+        rng = convert.to_lsp_range(target.span, target_index, encoding)
+        # A whole-document span would underline the file: show its first line only.
+        if rng.end.line > rng.start.line:
+            rng = types.Range(
+                start=rng.start, end=_line_end(rng.start, target_index, encoding)
+            )
+    else:
+        start = types.Position(line=max((target.line or 1) - 1, 0), character=0)
+        rng = types.Range(start=start, end=_line_end(start, target_index, encoding))
+    line = d.span.start_line
+    where = f"{source_label}:{line}"
+    text = f"{summary(d)} at {where}"
+    if target.role == "denies":
+        text = f"{text}: this statement denies it"
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=convert.to_lsp_location(
+                source_uri, d.span, source_index, encoding
+            ),
+            message=f"denial in {source_label}",
+        )
+    ]
+    return types.Diagnostic(
+        range=rng,
+        message=text,
+        severity=types.DiagnosticSeverity.Warning,
+        code="denied-request",
+        source=convert.SOURCE,
+        related_information=related,
+        data={
+            "kind": "denial",
+            "denial": convert.denial_to_data(d),
+            "source": source_uri,
+        },
+    )
+
+
+def _line_end(
+    start: types.Position, index: LineIndex | None, encoding: str
+) -> types.Position:
+    if index is None:
+        return types.Position(line=start.line, character=start.character + 1)
+    text = index.line_text(start.line + 1)
+    return types.Position(line=start.line, character=convert.unit_len(text, encoding))
+
+
+def label_for(uri: str, root: Path | None) -> str:
+    """A short human label for a denial source (relative path or terminal name)."""
+    from accessdenied.lsp.server import uri_to_path
+
+    path = uri_to_path(uri)
+    if path is None:
+        return uri
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()

@@ -1,0 +1,107 @@
+"""Workspace indexing: build the `WorkspaceIndex` in a thread, report `$/progress`, swap it.
+
+The index is immutable and replaced with one attribute assignment, so readers never lock.
+A rebuild is debounced (policy saves, watched policy files changing) and, when it lands,
+every denial's related information and "was denied" target is recomputed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from lsprotocol import types
+
+from accessdenied.lsp import core
+from accessdenied.lsp.server import AccessDeniedServer
+
+logger = logging.getLogger(__name__)
+
+
+def schedule(
+    ls: AccessDeniedServer, delay: float = 0.5, progress: bool = False
+) -> None:
+    """Rebuild the index after `delay` seconds (debounced)."""
+    ls.debounce("index", delay, lambda: rebuild(ls, progress=progress))
+
+
+def _describe(index: Any) -> tuple[set[str], dict[str, str]]:
+    """Paths of indexed policy files and their kinds (best effort over the index API)."""
+    paths: set[str] = set()
+    kinds: dict[str, str] = {}
+    refs = getattr(index, "refs", None) or getattr(index, "policies", None) or ()
+    try:
+        for ref in refs:
+            path = str(getattr(ref, "path", ""))
+            if path:
+                paths.add(path)
+                kind = getattr(ref, "kind", None)
+                if (
+                    kind in ("identity", "resource", "trust", "scp", "rcp")
+                    and path not in kinds
+                ):
+                    kinds[path] = str(kind)
+    except TypeError:
+        pass
+    return paths, kinds
+
+
+async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
+    """Build the index now (with `$/progress` when asked and supported) and swap it in."""
+    from accessdenied.lsp import diagnostics
+
+    root = ls.root_path
+    if root is None:
+        logger.info("no workspace folder: the workspace index stays empty")
+        ls.index_done.set()
+        return
+    token: str | None = None
+    if progress and ls.client_supports("window.work_done_progress", False):
+        token = f"accessdenied-index-{uuid.uuid4()}"
+        try:
+            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
+            ls.work_done_progress.begin(
+                token,
+                types.WorkDoneProgressBegin(
+                    title="AccessDenied: indexing policies",
+                    message=str(root.name),
+                    cancellable=False,
+                    percentage=0,
+                ),
+            )
+        except Exception as exc:
+            logger.info("progress not available: %s", exc)
+            token = None
+    started = time.perf_counter()
+    try:
+        index = await ls.in_thread(core.build_index, root)
+    except core.CoreUnavailable:
+        index = None
+    except Exception:
+        logger.exception("indexing the workspace failed")
+        index = None
+    elapsed = time.perf_counter() - started
+    if index is not None:
+        paths, kinds = await ls.in_thread(_describe, index)
+        ls.index = index
+        ls.index_paths = paths
+        ls.index_kinds = kinds
+        ls.index_generation += 1
+        logger.info("indexed %d policy files in %.2f s", len(paths), elapsed)
+    if token is not None:
+        ls.work_done_progress.end(
+            token,
+            types.WorkDoneProgressEnd(
+                message=f"{len(ls.index_paths)} policy files" if index else "no index"
+            ),
+        )
+    ls.index_done.set()
+    if index is not None:
+        await diagnostics.republish_all(ls)
+
+
+def register(server: AccessDeniedServer) -> None:
+    """Indexing is started from `initialized` (see config.py); nothing to register."""

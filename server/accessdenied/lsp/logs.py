@@ -1,0 +1,345 @@
+"""Watched log files: discovery, `didChangeWatchedFiles` or polling, tailing appends.
+
+Log files need not be open. When the client can register file watchers dynamically the
+server asks it to watch the log globs (and policy files, to re-index); otherwise (Neovim)
+it polls: `stat` every `logs.pollInterval` seconds and re-discovers new files now and then.
+Appends are read with `denials.LogTail`; a file that shrank or was replaced (rotation) is
+read again from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from accessdenied.denials.model import Denial
+from accessdenied.lsp import core, diagnostics, globs
+from accessdenied.lsp.server import (
+    AccessDeniedServer,
+    DenialSource,
+    path_to_uri,
+    uri_to_path,
+)
+
+logger = logging.getLogger(__name__)
+
+SKIP_DIRS = frozenset(
+    {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox"}
+)
+POLICY_WATCH_GLOBS = (
+    "**/*.json",
+    "**/*.{yaml,yml,template,tf}",
+    "**/.accessdenied.toml",
+)
+REDISCOVER_EVERY = 5.0  # seconds between directory walks in polling mode
+MAX_WALK_FILES = 50_000
+
+
+@dataclass
+class WatchedLog:
+    path: Path
+    uri: str
+    tail: Any = None
+    stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns)
+    denials: list[Denial] = field(default_factory=list)
+
+
+class LogWatcher:
+    """Known log files and the polling task (one per server)."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, WatchedLog] = {}
+        self.poll_task: asyncio.Task[Any] | None = None
+        self.registration_id: str | None = None
+        self.policy_stats: dict[str, tuple[int, int]] = {}
+        self.locks: dict[Path, asyncio.Lock] = {}
+
+    def lock(self, path: Path) -> asyncio.Lock:
+        return self.locks.setdefault(path, asyncio.Lock())
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
+    """Whether `path` is a log file the server should scan without it being open."""
+    if diagnostics.is_log_path(ls, path):
+        return True
+    if path.suffix.lower() == ".json":
+        rel = diagnostics.relative(ls, path)
+        if globs.matches(rel, ls.settings.logs.exclude):
+            return False
+        try:
+            with path.open("r", encoding="utf-8", errors="replace") as fh:
+                return diagnostics.looks_like_cloudtrail(fh.read(4096))
+        except OSError:
+            return False
+    return False
+
+
+def discover(ls: AccessDeniedServer) -> list[Path]:
+    """Every log file under the workspace root (worker thread; bounded walk)."""
+    root = ls.root_path
+    if root is None or not root.is_dir():
+        return []
+    found: list[Path] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [
+            d for d in dirnames if d not in SKIP_DIRS or d == ".accessdenied"
+        ]
+        for name in filenames:
+            seen += 1
+            if seen > MAX_WALK_FILES:
+                logger.warning("stopped looking for log files after %d files", seen)
+                return found
+            path = Path(dirpath) / name
+            if is_watched_log(ls, path):
+                found.append(path)
+    return found
+
+
+def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
+    """Read what was appended to the file (worker thread); True when it was reset."""
+    now = _stat(entry.path)
+    reset = False
+    if entry.tail is None or now is None or entry.stat is None:
+        reset = True
+    elif now[0] != entry.stat[0] or now[1] < entry.stat[1]:
+        reset = True  # rotated (new inode) or truncated: read it again from the start
+    if now is None:
+        entry.tail = None
+        entry.stat = None
+        return [], True
+    if reset:
+        entry.tail = core.log_tail(entry.path)
+    new = list(entry.tail.poll())
+    entry.stat = now
+    return new, reset
+
+
+async def rescan_file(ls: AccessDeniedServer, path: Path) -> None:
+    """Tail one watched file and publish its denials (skipped while it is open)."""
+    watcher: LogWatcher | None = ls.logs
+    if watcher is None:
+        return
+    uri = path_to_uri(path)
+    if ls.open_document(uri) is not None:
+        return  # the editor's buffer is the truth while the document is open
+    async with watcher.lock(path):
+        entry = watcher.files.get(path)
+        if entry is None:
+            entry = watcher.files[path] = WatchedLog(path=path, uri=uri)
+        try:
+            new, reset = await ls.in_thread(_poll, entry)
+        except core.CoreUnavailable:
+            return
+        except Exception:
+            logger.exception("reading %s failed", path)
+            return
+        if entry.stat is None:  # deleted
+            watcher.files.pop(path, None)
+            diagnostics.drop_source(ls, uri)
+            return
+        if not new and not reset and uri in ls.sources:
+            return
+        denials = ([] if reset else entry.denials) + new
+        limit = max(ls.settings.logs.max_diagnostics, 1)
+        entry.denials = denials[-limit:]
+        if not entry.denials and uri not in ls.sources:
+            return
+        source = DenialSource(
+            uri=uri,
+            label=diagnostics.relative(ls, path),
+            denials=list(entry.denials),
+        )
+        ls.sources[uri] = source
+        await diagnostics.publish_source(ls, source)
+
+
+def forget_file(ls: AccessDeniedServer, path: Path) -> None:
+    watcher: LogWatcher | None = ls.logs
+    if watcher is not None:
+        watcher.files.pop(path, None)
+    uri = path_to_uri(path)
+    if ls.open_document(uri) is None:
+        diagnostics.drop_source(ls, uri)
+
+
+async def scan_all(ls: AccessDeniedServer) -> None:
+    """Discover log files and read each (used at start and after settings change)."""
+    watcher: LogWatcher | None = ls.logs
+    if watcher is None:
+        return
+    found = await ls.in_thread(discover, ls)
+    wanted = set(found)
+    for path in list(watcher.files):
+        if path not in wanted:
+            forget_file(ls, path)
+    for path in found:
+        await rescan_file(ls, path)
+
+
+def dynamic_watch_supported(ls: AccessDeniedServer) -> bool:
+    return bool(
+        ls.client_supports(
+            "workspace.did_change_watched_files.dynamic_registration", False
+        )
+    )
+
+
+async def _register_watchers(ls: AccessDeniedServer) -> None:
+    watcher: LogWatcher = ls.logs
+    if watcher.registration_id is not None:
+        old = watcher.registration_id
+        watcher.registration_id = None
+        try:
+            await ls.client_unregister_capability_async(
+                types.UnregistrationParams(
+                    unregisterations=[
+                        types.Unregistration(
+                            id=old, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+                        )
+                    ]
+                )
+            )
+        except Exception as exc:
+            logger.info("unregistering file watchers failed: %s", exc)
+    patterns = [*ls.settings.logs.include, *POLICY_WATCH_GLOBS]
+    reg_id = f"accessdenied-watch-{uuid.uuid4()}"
+    await ls.client_register_capability_async(
+        types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id=reg_id,
+                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                        watchers=[
+                            types.FileSystemWatcher(glob_pattern=p) for p in patterns
+                        ]
+                    ),
+                )
+            ]
+        )
+    )
+    watcher.registration_id = reg_id
+
+
+async def _poll_loop(ls: AccessDeniedServer) -> None:
+    """Polling watcher for clients that cannot watch files (every `pollInterval`)."""
+    from accessdenied.lsp import indexing
+
+    watcher: LogWatcher = ls.logs
+    since_walk = 0.0
+    while not ls.shutting_down:
+        interval = ls.settings.logs.poll_interval
+        await asyncio.sleep(interval)
+        since_walk += interval
+        try:
+            changed = await ls.in_thread(_changed_files, watcher)
+            for path in changed:
+                await rescan_file(ls, path)
+            if since_walk >= REDISCOVER_EVERY:
+                since_walk = 0.0
+                found = await ls.in_thread(discover, ls)
+                for path in found:
+                    if path not in watcher.files:
+                        await rescan_file(ls, path)
+                if await ls.in_thread(_policies_changed, ls, watcher):
+                    indexing.schedule(ls, delay=0.0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("polling log files failed")
+
+
+def _changed_files(watcher: LogWatcher) -> list[Path]:
+    out = []
+    for path, entry in list(watcher.files.items()):
+        if _stat(path) != entry.stat:
+            out.append(path)
+    return out
+
+
+def _policies_changed(ls: AccessDeniedServer, watcher: LogWatcher) -> bool:
+    changed = False
+    current: dict[str, tuple[int, int]] = {}
+    for path in getattr(ls, "index_paths", set()):
+        st = _stat(Path(path))
+        current[path] = (st[1], st[2]) if st else (-1, -1)
+    if watcher.policy_stats and current != watcher.policy_stats:
+        changed = True
+    watcher.policy_stats = current
+    return changed
+
+
+async def start(ls: AccessDeniedServer) -> None:
+    """Begin watching: register client watchers or start polling; read existing logs."""
+    ls.logs = LogWatcher()
+    if dynamic_watch_supported(ls):
+        try:
+            await _register_watchers(ls)
+        except Exception as exc:
+            logger.info("client refused file watchers (%s); polling instead", exc)
+    if ls.logs.registration_id is None:
+        ls.logs.poll_task = ls.run_task(_poll_loop(ls), name="poll-logs")
+    await scan_all(ls)
+
+
+async def reconfigure(ls: AccessDeniedServer) -> None:
+    """New settings: new globs to watch, files to add or drop."""
+    if ls.logs is None:
+        return
+    if ls.logs.registration_id is not None:
+        try:
+            await _register_watchers(ls)
+        except Exception as exc:
+            logger.info("re-registering file watchers failed: %s", exc)
+    await scan_all(ls)
+
+
+def register(server: AccessDeniedServer) -> None:
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def on_did_change_watched_files(
+        ls: AccessDeniedServer, params: types.DidChangeWatchedFilesParams
+    ) -> None:
+        from accessdenied.lsp import indexing
+
+        reindex = False
+        for change in params.changes:
+            path = uri_to_path(change.uri)
+            if path is None:
+                continue
+            try:
+                if change.type == types.FileChangeType.Deleted:
+                    if ls.logs is not None and path in ls.logs.files:
+                        forget_file(ls, path)
+                    elif (
+                        path.suffix.lower() in diagnostics.POLICY_SUFFIXES
+                        or path.name == ".accessdenied.toml"
+                    ):
+                        reindex = True
+                    continue
+                if await ls.in_thread(is_watched_log, ls, path):
+                    await rescan_file(ls, path)
+                elif (
+                    path.suffix.lower() in diagnostics.POLICY_SUFFIXES
+                    or path.name == ".accessdenied.toml"
+                ):
+                    reindex = True
+            except Exception:
+                logger.exception("handling a change of %s failed", change.uri)
+        if reindex:
+            indexing.schedule(ls)
