@@ -35,13 +35,13 @@ def server_python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
+def server_override() -> list[str]:
+    """$AD_E2E_SERVER: another server command (a stand-in while developing the harness)."""
+    return os.environ.get("AD_E2E_SERVER", "").split()
+
+
 def server_command() -> list[str]:
-    return os.environ.get("AD_E2E_SERVER", "").split() or [
-        server_python(),
-        "-m",
-        "accessdenied",
-        "serve",
-    ]
+    return server_override() or [server_python(), "-m", "accessdenied", "serve"]
 
 
 def missing(what: str, step: str) -> None:
@@ -74,6 +74,12 @@ def simulate(
 ) -> dict[str, object]:
     """`accessdenied simulate` on one identity policy, as JSON."""
     import json
+
+    if os.environ.get("AD_E2E_FAKE_SIMULATE"):  # harness development only, never in CI
+        assert not IN_CI
+        return {
+            "decision": "allowed" if action in policy.read_text() else "implicit_deny"
+        }
 
     proc = subprocess.run(
         [

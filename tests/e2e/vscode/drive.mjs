@@ -1,0 +1,99 @@
+// Drives real VS Code (code-server) in Debian's Chromium with playwright-core, for
+// tests/e2e/test_vscode.py: open the log, see the denial in the Problems panel, hover the
+// principal ARN, apply the quick fix through the UI and save. The test asserts the file on disk.
+// Flaky key presses are retried; assertions (waits for what must appear) never are.
+//   node drive.mjs URL OUT_DIR   (env: AD_HOVER_TEXT, AD_FIX_TEXT, AD_DENIAL_TEXT regexes)
+import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+
+const [url, outDir] = process.argv.slice(2);
+const hoverText = new RegExp(process.env.AD_HOVER_TEXT ?? "effective permissions", "i");
+const fixText = new RegExp(process.env.AD_FIX_TEXT ?? "app-role\\.json", "i");
+const denialText = new RegExp(process.env.AD_DENIAL_TEXT ?? "s3:PutObject");
+const t0 = Date.now();
+const steps = [];
+const step = (name) => { steps.push({ name, ms: Date.now() - t0 }); console.log(`step ${name} ${Date.now() - t0} ms`); };
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+let rc = 1;
+const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+
+/** Presses keys until `target` shows up; only the key press is retried. */
+async function pressUntil(keys, target, tries = 3, timeout = 5000) {
+  for (let i = 0; ; i++) {
+    for (const k of keys) await page.keyboard.press(k);
+    try { await target.waitFor({ timeout }); return; } catch (e) { if (i >= tries - 1) throw e; }
+  }
+}
+
+async function runCommand(title) {
+  const input = page.locator(".quick-input-widget input");
+  await pressUntil(["F1"], input);
+  await page.keyboard.type(title);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ timeout: 10000 });
+  await page.keyboard.press("Enter");
+}
+
+try {
+  await page.goto(url);
+  await page.locator(".monaco-workbench .part.editor").waitFor({ timeout: 60000 });
+  step("workbench");
+  await page.locator(".monaco-workbench").click();
+  // Quick Open the log.
+  const qo = page.locator(".quick-input-list .monaco-list-row", { hasText: "terminal.log" }).first();
+  await pressUntil(["Control+P"], page.locator(".quick-input-widget input"));
+  await page.keyboard.type("terminal.log");
+  await qo.waitFor({ timeout: 15000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".monaco-editor .view-lines").first().waitFor();
+  step("log open");
+
+  // The denial in the Problems panel.
+  const problem = page.locator(".markers-panel .monaco-list-row", { hasText: denialText }).first();
+  await pressUntil(["Control+Shift+M"], page.locator(".markers-panel"));
+  await problem.waitFor({ timeout: 60000 });
+  step("problems panel");
+  const problems = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+
+  // Put the cursor on the principal ARN: Find selects it, Escape keeps the selection.
+  await page.locator(".monaco-editor .view-line").first().click();
+  const find = page.locator(".find-widget.visible");
+  await pressUntil(["Control+F"], find);
+  await page.keyboard.type("assumed-role/app-role/dev-session");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Escape");
+  await find.waitFor({ state: "hidden", timeout: 5000 });
+  await page.keyboard.press("ArrowLeft");
+  const hover = page.locator(".monaco-hover", { hasText: hoverText }).first();
+  await pressUntil(["Control+K", "Control+I"], hover, 3, 15000);
+  step("hover");
+  const hoverContent = await hover.innerText();
+  await page.screenshot({ path: `${outDir}/vscode-e2e.png` });
+
+  // The quick fix through the light-bulb menu (Ctrl+.), picked by its title.
+  await page.keyboard.press("Escape");
+  const fix = page.locator(".action-widget .monaco-list-row", { hasText: fixText }).first();
+  await pressUntil(["Control+."], fix);
+  const fixes = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
+  await fix.click();
+  step("quick fix applied");
+  // The edit opens the policy file dirty: save everything.
+  await runCommand("File: Save All Files");
+  step("saved");
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${outDir}/vscode-e2e-after-fix.png` });
+  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, problems, hover: hoverContent, fixes }, null, 2));
+  rc = 0;
+} catch (e) {
+  console.error("FAIL", e.message);
+  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, error: e.message }, null, 2));
+  await page.screenshot({ path: `${outDir}/vscode-e2e-fail.png` }).catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(rc);
