@@ -1,0 +1,513 @@
+"""WorkspaceIndex: an immutable snapshot of which policy documents belong to whom.
+
+Sources, strongest first: the project config, CloudFormation/Terraform declarations,
+naming conventions (`policies/<role-name>.json`). `updated(changed)` re-reads only the
+changed files and returns a new index; readers never lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
+from accessdenied.text import LineIndex, Span
+from accessdenied.workspace.config import ConfigError, WorkspaceConfig, load_config
+from accessdenied.workspace.discovery import discover, glob_match, is_candidate
+from accessdenied.workspace.iac import Binding, iac_bindings
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("identity", "resource", "trust", "kms", "boundary", "session", "scp", "rcp")
+_CONFIDENCE_RANK = {"configured": 0, "inferred": 1, "guess": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """Where a principal's (or resource's) policy document lives, and how we know."""
+
+    path: Path
+    kind: str
+    principal: str | None
+    span_in_file: Span | None
+    origin: str  # config | cloudformation | terraform | naming
+    confidence: str  # configured | inferred | guess
+    reason: str
+    #: The ARN pattern the ref applies to (principal or resource; IAM wildcards).
+    target: str | None = None
+    #: How the document is embedded: json | cfn-json | cfn-yaml | terraform-heredoc | ...
+    embed: str = "json"
+    #: Logical id / Terraform address / config entry.
+    name: str | None = None
+    #: Org level for SCP/RCP refs (0 = root).
+    level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """What one file contributes: its standalone policy document and IaC bindings."""
+
+    path: Path
+    mtime_ns: int
+    size: int
+    document: Mapping[str, Any] | None = None
+    statement_lines: tuple[int, ...] | None = None
+    bindings: tuple[Binding, ...] = ()
+    error: str | None = None
+
+
+def _wild(pattern: str) -> re.Pattern[str]:
+    return re.compile(
+        "".join(
+            ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
+        )
+        + r"\Z",
+        re.DOTALL,
+    )
+
+
+def arn_matches(pattern: str, arn: str) -> bool:
+    """IAM-style wildcard match (`*`, `?`), case-sensitive."""
+    return _wild(pattern).match(arn) is not None
+
+
+def principal_forms(principal: str) -> tuple[str, ...]:
+    """The ARNs a principal is known by: itself, its role (sessions), name-path-less role."""
+    info = parse_principal(principal)
+    forms = [info.text]
+    if info.role_arn and info.role_arn not in forms:
+        forms.append(info.role_arn)
+    return tuple(forms)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _statement_lines(text: str, doc: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """1-based lines of each statement (via the policy parser when present)."""
+    try:
+        from accessdenied.policy import parse_policy  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        parsed = parse_policy(text)
+        return tuple(s.span.start_line for s in parsed.statements)
+    except Exception:
+        logger.exception("parse_policy failed")
+        return None
+
+
+def read_file_info(path: Path) -> FileInfo:
+    """Parse one candidate file (never raises)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return FileInfo(path, 0, 0, error=str(exc))
+    text = _read_text(path)
+    if text is None:
+        return FileInfo(path, st.st_mtime_ns, st.st_size, error="unreadable")
+    doc: Mapping[str, Any] | None = None
+    lines = None
+    if path.suffix.lower() == ".json":
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, dict) and ("Statement" in value or "Version" in value):
+            doc = value
+            lines = _statement_lines(text, value)
+    try:
+        bindings = tuple(iac_bindings(path, text))
+    except Exception:
+        logger.exception("reading IaC declarations of %s failed", path)
+        bindings = ()
+    return FileInfo(path, st.st_mtime_ns, st.st_size, doc, lines, bindings)
+
+
+@dataclass(frozen=True)
+class WorkspaceIndex:
+    """Immutable: build with `build_index`, refresh with `updated`."""
+
+    root: Path
+    config: WorkspaceConfig
+    files: Mapping[Path, FileInfo]
+    refs: tuple[PolicyRef, ...] = ()
+    config_error: ConfigError | None = None
+    _docs: dict[Path, FileInfo] = field(default_factory=dict, repr=False, compare=False)
+
+    def updated(self, changed_paths: Iterable[Path | str]) -> WorkspaceIndex:
+        """A new index with `changed_paths` (created, modified or deleted) re-read."""
+        files = dict(self.files)
+        config_changed = False
+        for raw in changed_paths:
+            path = Path(raw).resolve()
+            if path.name in (".accessdenied.toml", "pyproject.toml"):
+                config_changed = True
+                continue
+            if not path.exists():
+                files.pop(path, None)
+                continue
+            if not is_candidate(path) or not _under(path, self.root):
+                continue
+            files[path] = read_file_info(path)
+        if config_changed:
+            return build_index(self.root, None, previous=files)
+        return _make(self.root, self.config, files, self.config_error)
+
+    def file_info(self, path: Path | str) -> FileInfo | None:
+        """The indexed info of one file (None when not indexed)."""
+        p = Path(path).resolve()
+        return self.files.get(p) or self._docs.get(p)
+
+    def refs_of(self, kind: str | None = None) -> tuple[PolicyRef, ...]:
+        """Every ref, optionally of one kind."""
+        return tuple(r for r in self.refs if kind is None or r.kind == kind)
+
+    def policies_for(
+        self, principal_arn: str, kind: str | None = "identity"
+    ) -> tuple[PolicyRef, ...]:
+        """Policies attached to a principal (sessions map to their role), best first.
+
+        `kind` filters ("identity" by default; "boundary", "session", "trust"; None: all).
+        """
+        forms = principal_forms(principal_arn)
+        found = [
+            r
+            for r in self.refs
+            if r.kind in ("identity", "boundary", "session", "trust")
+            and (kind is None or r.kind == kind)
+            and r.target is not None
+            and any(arn_matches(r.target, f) for f in forms)
+        ]
+        found.extend(self._naming(forms, kind))
+        return _rank(found)
+
+    def resource_policies_for(self, resource_arn: str) -> tuple[PolicyRef, ...]:
+        """Resource-based (and KMS key) policies of a resource, best first."""
+        found = [
+            r
+            for r in self.refs
+            if r.kind in ("resource", "kms")
+            and r.target is not None
+            and arn_matches(r.target, resource_arn)
+        ]
+        return _rank(found)
+
+    def trust_policies_for(self, role_arn: str) -> tuple[PolicyRef, ...]:
+        """Trust policies of a role."""
+        return self.policies_for(role_arn, kind="trust")
+
+    def org_policies(
+        self, kind: str, account: str | None = None
+    ) -> tuple[tuple[PolicyRef, ...], ...]:
+        """SCP or RCP refs per organization level (root first) for an account."""
+        org = self.config.organization
+        if account is not None:
+            if org.management_account and account == org.management_account:
+                return ()
+            if org.accounts and account not in org.accounts:
+                return ()
+        levels: dict[int, list[PolicyRef]] = {}
+        for r in self.refs:
+            if r.kind == kind and r.level is not None:
+                levels.setdefault(r.level, []).append(r)
+        return tuple(tuple(levels[k]) for k in sorted(levels))
+
+    def document(self, ref: PolicyRef) -> Mapping[str, Any] | None:
+        """The policy document a ref points at (None when unknown or not static)."""
+        info = self.files.get(ref.path) or self._docs.get(ref.path)
+        if info is None and ref.path.exists():
+            info = read_file_info(ref.path)
+            self._docs[ref.path] = info
+        if info is None:
+            return None
+        if ref.embed == "json" and ref.span_in_file is None:
+            return info.document
+        for b in info.bindings:
+            if ref.span_in_file is not None and b.span == (
+                ref.span_in_file.start,
+                ref.span_in_file.end,
+            ):
+                return b.document
+        for f in self.files.values():
+            for b in f.bindings:
+                if b.file == ref.path and b.logical == ref.name and b.kind == ref.kind:
+                    return b.document
+        return None
+
+    def policy(self, ref: PolicyRef) -> Policy | None:
+        """A ref's document as an evaluator `Policy` (statement lines when known)."""
+        doc = self.document(ref)
+        if doc is None:
+            return None
+        info = self.files.get(ref.path) or self._docs.get(ref.path)
+        lines = info.statement_lines if info and ref.span_in_file is None else None
+        return Policy(
+            document=doc,
+            name=ref.name or ref.path.name,
+            file=str(ref.path),
+            statement_lines=lines,
+        )
+
+    def policy_set_for(
+        self, principal: str, resource: str, action: str | None = None
+    ) -> PolicySet:
+        """Every policy of the workspace that applies to `principal` acting on `resource`."""
+        identity = []
+        seen: set[tuple[Path, Span | None]] = set()
+        for ref in self.policies_for(principal, kind="identity"):
+            if (ref.path, ref.span_in_file) in seen:
+                continue
+            seen.add((ref.path, ref.span_in_file))
+            pol = self.policy(ref)
+            if pol is not None:
+                identity.append(pol)
+        boundary = _first(self, self.policies_for(principal, kind="boundary"))
+        session = _first(self, self.policies_for(principal, kind="session"))
+        resource_policy = None
+        resource_kind = None
+        if (action or "").lower().startswith("sts:assumerole") and ":role/" in resource:
+            resource_policy = _first(self, self.trust_policies_for(resource))
+            resource_kind = "trust"
+        else:
+            refs = self.resource_policies_for(resource)
+            resource_policy = _first(self, refs)
+            if refs and refs[0].kind == "kms":
+                resource_kind = "kms"
+        account = parse_principal(principal).account
+        arn = parse_arn(resource)
+        res_account = arn.account if arn and arn.account else account
+        scps = tuple(
+            tuple(p for p in (self.policy(r) for r in level) if p is not None)
+            for level in self.org_policies("scp", account)
+        )
+        rcps = tuple(
+            tuple(p for p in (self.policy(r) for r in level) if p is not None)
+            for level in self.org_policies("rcp", res_account)
+        )
+        return PolicySet(
+            identity=tuple(identity),
+            resource=resource_policy,
+            scps=scps,
+            rcps=rcps,
+            boundary=boundary,
+            session=session,
+            resource_kind=resource_kind,
+            management_account=self.config.organization.management_account,
+        )
+
+    def _naming(self, forms: tuple[str, ...], kind: str | None) -> list[PolicyRef]:
+        if kind not in (None, "identity") or not self.config.naming_enabled:
+            return []
+        names = set()
+        for f in forms:
+            info = parse_principal(f)
+            if info.name and info.kind in ("role", "user", "assumed_role"):
+                names.add(info.name)
+        claimed = {r.path for r in self.refs if r.embed == "json"}
+        out = []
+        for path, finfo in self.files.items():
+            if finfo.document is None or path in claimed:
+                continue
+            rel = _rel(path, self.root)
+            for name in sorted(names):
+                hit = next(
+                    (
+                        p
+                        for p in self.config.naming_patterns
+                        if glob_match(p.replace("{name}", name), rel)
+                    ),
+                    None,
+                )
+                if hit:
+                    out.append(
+                        PolicyRef(
+                            path=path,
+                            kind="identity",
+                            principal=forms[-1],
+                            span_in_file=None,
+                            origin="naming",
+                            confidence="guess",
+                            reason=f"file name matches principal name {name!r} "
+                            f"(naming convention {hit}); not configured",
+                            target=forms[-1],
+                        )
+                    )
+                    break
+        return out
+
+
+def _first(index: WorkspaceIndex, refs: tuple[PolicyRef, ...]) -> Policy | None:
+    for ref in refs:
+        pol = index.policy(ref)
+        if pol is not None:
+            return pol
+    return None
+
+
+def _rank(refs: list[PolicyRef]) -> tuple[PolicyRef, ...]:
+    uniq: dict[tuple[Path, str, int | None], PolicyRef] = {}
+    for r in sorted(
+        refs, key=lambda r: (_CONFIDENCE_RANK.get(r.confidence, 3), str(r.path))
+    ):
+        key = (r.path, r.kind, r.span_in_file.start if r.span_in_file else None)
+        uniq.setdefault(key, r)
+    return tuple(uniq.values())
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _config_files(
+    config: WorkspaceConfig, pattern: str, files: Mapping[Path, FileInfo]
+) -> list[Path]:
+    """Files a config glob names: matched among indexed files, or an existing path."""
+    base = config.base
+    direct = (base / pattern).resolve()
+    if not any(c in pattern for c in "*?["):
+        return [direct]
+    out = []
+    for path in files:
+        if glob_match(pattern, _rel(path, base)):
+            out.append(path)
+    return sorted(out)
+
+
+def _span_of(path: Path, span: tuple[int, int] | None) -> Span | None:
+    if span is None:
+        return None
+    text = _read_text(path)
+    if text is None:
+        return None
+    return LineIndex(text).span(*span)
+
+
+def _make(
+    root: Path,
+    config: WorkspaceConfig,
+    files: Mapping[Path, FileInfo],
+    config_error: ConfigError | None = None,
+) -> WorkspaceIndex:
+    refs: list[PolicyRef] = []
+    where = config.source.name if config.source else "config"
+
+    def add(
+        kind: str, pattern: str, target: str | None, why: str, level: int | None = None
+    ) -> None:
+        for path in _config_files(config, pattern, files):
+            refs.append(
+                PolicyRef(
+                    path=path,
+                    kind=kind,
+                    principal=target
+                    if kind not in ("resource", "kms", "scp", "rcp")
+                    else None,
+                    span_in_file=None,
+                    origin="config",
+                    confidence="configured",
+                    reason=why,
+                    target=target,
+                    name=path.name,
+                    level=level,
+                )
+            )
+
+    for p in config.principals:
+        for g in p.identity_policies:
+            add("identity", g, p.arn, f"{where}: identity_policies of {p.arn}")
+        for kind, value in (
+            ("boundary", p.boundary),
+            ("session", p.session_policy),
+            ("trust", p.trust_policy),
+        ):
+            if value:
+                add(kind, value, p.arn, f"{where}: {kind} of {p.arn}")
+    for r in config.resources:
+        add(r.kind, r.policy, r.arn, f"{where}: policy of resources {r.arn}")
+    for kind, levels in (
+        ("scp", config.organization.scps),
+        ("rcp", config.organization.rcps),
+    ):
+        for i, level in enumerate(levels):
+            for g in level:
+                add(kind, g, None, f"{where}: organization {kind}s, level {i}", level=i)
+    for info in files.values():
+        for b in info.bindings:
+            refs.append(
+                PolicyRef(
+                    path=b.file,
+                    kind=b.kind,
+                    principal=b.target
+                    if b.kind in ("identity", "trust", "boundary")
+                    else None,
+                    span_in_file=_span_of(b.file, b.span)
+                    if b.file == info.path
+                    else None,
+                    origin=b.origin,
+                    confidence=b.confidence,
+                    reason=b.reason,
+                    target=b.target,
+                    embed=b.embed,
+                    name=b.logical,
+                )
+            )
+    return WorkspaceIndex(root, config, dict(files), tuple(refs), config_error)
+
+
+def build_index(
+    root: Path | str,
+    config: WorkspaceConfig | None = None,
+    previous: Mapping[Path, FileInfo] | None = None,
+) -> WorkspaceIndex:
+    """Index every candidate policy file under `root` (config from `root` unless given).
+
+    An invalid config is recorded in `config_error` (the index then uses no config).
+    """
+    root = Path(root).resolve()
+    error = None
+    if config is None:
+        try:
+            config = load_config(root)
+        except ConfigError as exc:
+            error = exc
+            config = WorkspaceConfig(base=root)
+    files: dict[Path, FileInfo] = {}
+    for path in discover(root, config.exclude):
+        old = previous.get(path) if previous else None
+        if old is not None:
+            try:
+                st = os.stat(path)
+                if st.st_mtime_ns == old.mtime_ns and st.st_size == old.size:
+                    files[path] = old
+                    continue
+            except OSError:
+                continue
+        files[path] = read_file_info(path)
+    return _make(root, config, files, error)
+
+
+def with_config(index: WorkspaceIndex, config: WorkspaceConfig) -> WorkspaceIndex:
+    """The same files under another config."""
+    return replace(_make(index.root, config, index.files), config_error=None)
