@@ -85,14 +85,8 @@ def load_catalog() -> Any:
 
 
 def build_index(root: Path) -> Any:
-    config = None
-    try:
-        config = entry("workspace", "load_config")(root)
-    except CoreUnavailable:
-        raise
-    except Exception as exc:  # a broken .accessdenied.toml: index without it
-        logger.warning("reading the project config failed: %s", exc)
-    return entry("workspace", "build_index")(root, config)
+    """The workspace index (the project config is read by the core; errors kept in it)."""
+    return entry("workspace", "build_index")(root)
 
 
 def propose_fixes(

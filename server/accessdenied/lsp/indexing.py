@@ -29,23 +29,20 @@ def schedule(
 
 
 def _describe(index: Any) -> tuple[set[str], dict[str, str]]:
-    """Paths of indexed policy files and their kinds (best effort over the index API)."""
+    """Paths of indexed policy files and the policy kind each is known as."""
     paths: set[str] = set()
     kinds: dict[str, str] = {}
-    refs = getattr(index, "refs", None) or getattr(index, "policies", None) or ()
-    try:
-        for ref in refs:
-            path = str(getattr(ref, "path", ""))
-            if path:
-                paths.add(path)
-                kind = getattr(ref, "kind", None)
-                if (
-                    kind in ("identity", "resource", "trust", "scp", "rcp")
-                    and path not in kinds
-                ):
-                    kinds[path] = str(kind)
-    except TypeError:
-        pass
+    for path, info in dict(getattr(index, "files", {}) or {}).items():
+        bindings: Any = getattr(info, "bindings", None)
+        if getattr(info, "document", None) is not None or bindings:
+            paths.add(str(path))
+    for ref in getattr(index, "refs", ()) or ():
+        path = str(getattr(ref, "path", ""))
+        kind = getattr(ref, "kind", None)
+        if path and getattr(ref, "embed", "json") == "json":
+            paths.add(path)
+            if kind in ("identity", "resource", "trust", "scp", "rcp"):
+                kinds.setdefault(path, str(kind))
     return paths, kinds
 
 
@@ -84,6 +81,9 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         logger.exception("indexing the workspace failed")
         index = None
     elapsed = time.perf_counter() - started
+    config_error = getattr(index, "config_error", None)
+    if config_error is not None:
+        logger.warning("project config: %s", config_error)
     if index is not None:
         paths, kinds = await ls.in_thread(_describe, index)
         ls.index = index
