@@ -2,16 +2,31 @@
 // unchanged in shape (the server reads the same tree through workspace/configuration).
 
 export interface Settings {
-  server: { path: string[]; interpreter: string[] };
-  logs: { include: string[] };
+  server: { path: string[]; interpreter: string[]; logLevel: string };
+  logs: { include: string[]; exclude: string[]; pollInterval: number };
+  policy: { denialDiagnostics: boolean; debounce: number };
   terminal: { enabled: boolean; forward: boolean };
   aws: { liveMode: boolean; profile: string; region: string };
   trace: { server: "off" | "messages" | "verbose" };
 }
 
 export const DEFAULTS: Settings = {
-  server: { path: [], interpreter: [] },
-  logs: { include: ["**/*.log", "**/*.out", "**/logs/**/*.txt"] },
+  server: { path: [], interpreter: [], logLevel: "info" },
+  // The server's defaults (server/accessdenied/lsp/settings.py): VS Code sends these when unset.
+  logs: {
+    include: [
+      "**/*.log",
+      "**/*.out",
+      "**/logs/**/*.txt",
+      "logs/**/*.txt",
+      "**/cloudtrail/**/*.json",
+      "**/CloudTrail/**/*.json",
+      ".accessdenied/terminal.log",
+    ],
+    exclude: ["**/node_modules/**", "**/.git/**", "**/.venv/**", "**/__pycache__/**"],
+    pollInterval: 0.5,
+  },
+  policy: { denialDiagnostics: true, debounce: 0.3 },
   terminal: { enabled: true, forward: true },
   aws: { liveMode: false, profile: "", region: "" },
   trace: { server: "off" },
@@ -35,6 +50,10 @@ function bool(value: unknown, fallback: boolean): boolean {
   return typeof value === "boolean" ? value : fallback;
 }
 
+function num(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
+}
+
 function str(value: unknown, fallback: string): string {
   return typeof value === "string" ? value : fallback;
 }
@@ -56,8 +75,17 @@ export function readSettings(get: ConfigGetter): Settings {
     server: {
       path: stringList(get("server.path"), []),
       interpreter: stringList(get("server.interpreter"), []),
+      logLevel: str(get("server.logLevel"), "info"),
     },
-    logs: { include: stringList(get("logs.include"), DEFAULTS.logs.include) },
+    logs: {
+      include: stringList(get("logs.include"), DEFAULTS.logs.include),
+      exclude: stringList(get("logs.exclude"), DEFAULTS.logs.exclude),
+      pollInterval: num(get("logs.pollInterval"), 0.5),
+    },
+    policy: {
+      denialDiagnostics: bool(get("policy.denialDiagnostics"), true),
+      debounce: num(get("policy.debounce"), 0.3),
+    },
     terminal: {
       enabled: bool(get("terminal.enabled"), true),
       forward: bool(get("terminal.forward"), true),

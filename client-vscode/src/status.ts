@@ -12,17 +12,16 @@ function codeOf(d: DiagnosticLike): string {
   return String(typeof c === "object" ? c.value : c);
 }
 
-/**
- * A denial diagnostic, as opposed to a policy finding: the server's denial codes all mention
- * "denied"/"deny"/"denial" (access-denied, explicit-deny, recently-denied...), and its messages
- * say who "was denied" or "is not authorized".
- */
+/** The server's codes for a denied request in a log or terminal ("denied-request" is its echo
+ * on the policy file, not a second denial). */
+export const DENIAL_CODES = new Set(["access-denied", "explicit-deny"]);
+
+/** A denial diagnostic, as opposed to a policy finding or the echo on a policy file. */
 export function isDenial(d: DiagnosticLike): boolean {
   if (d.source !== "accessdenied") return false;
-  const code = codeOf(d).toLowerCase();
-  if (/den(y|ied|ial)/.test(code)) return true;
-  if (code) return false;
-  return /not authorized|access ?denied|was denied/i.test(d.message);
+  const code = codeOf(d);
+  if (code) return DENIAL_CODES.has(code);
+  return /not authorized|access ?denied/i.test(d.message);
 }
 
 /** Counts the denial diagnostics across all documents. */

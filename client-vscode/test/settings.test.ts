@@ -23,6 +23,7 @@ test("readSettings_drops_non_strings_and_bad_values", () => {
       "aws.liveMode": true,
       "aws.region": "eu-west-1",
       "logs.include": ["**/*.log"],
+      "policy.debounce": "soon",
     }),
   );
   assert.deepEqual(s.server.interpreter, ["/usr/bin/python3"]);
@@ -31,6 +32,7 @@ test("readSettings_drops_non_strings_and_bad_values", () => {
   assert.equal(s.aws.liveMode, true);
   assert.equal(s.aws.region, "eu-west-1");
   assert.deepEqual(s.logs.include, ["**/*.log"]);
+  assert.equal(s.policy.debounce, 0.3);
 });
 
 test("splitCommandLine_honours_quotes", () => {

@@ -9,6 +9,7 @@ test("isDenial_only_for_accessdenied_denials", () => {
   assert.ok(isDenial({ source: "accessdenied", message: "User: a is not authorized to perform: s3:GetObject" }));
   assert.ok(!isDenial({ source: "accessdenied", code: "action-no-colon", message: "Action needs a colon" }));
   assert.ok(!isDenial({ source: "eslint", code: "access-denied", message: "x" }));
+  assert.ok(!isDenial({ source: "accessdenied", code: "denied-request", message: "app-role was denied s3:PutObject" }));
 });
 
 test("countDenials_across_documents", () => {

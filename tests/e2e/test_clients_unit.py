@@ -92,3 +92,42 @@ def test_vsix_bundles_a_runnable_server(tmp_path: Path) -> None:
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+def _flatten(
+    tree: dict[str, object], prefix: str = "accessdenied"
+) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}.{key}"))
+        else:
+            out[f"{prefix}.{key}"] = value
+    return out
+
+
+def test_vscode_settings_match_the_server_settings() -> None:
+    """Every `accessdenied.*` setting VS Code contributes exists in the server with the same
+    default (VS Code sends its defaults, so a mismatch would silently override the server)."""
+    from accessdenied.lsp.settings import Settings, settings_to_json
+
+    server = _flatten(settings_to_json(Settings()))
+    manifest = json.loads((tools.VSCODE_EXT / "package.json").read_text())
+    props: dict[str, dict[str, object]] = {}
+    for group in manifest["contributes"]["configuration"]:
+        props.update(group["properties"])
+    assert set(props) <= set(server), set(props) - set(server)
+    for key, prop in props.items():
+        assert prop["default"] == server[key], key
+    for required in (
+        "accessdenied.server.path",
+        "accessdenied.server.interpreter",
+        "accessdenied.logs.include",
+        "accessdenied.terminal.enabled",
+        "accessdenied.terminal.forward",
+        "accessdenied.aws.liveMode",
+        "accessdenied.aws.profile",
+        "accessdenied.aws.region",
+        "accessdenied.trace.server",
+    ):
+        assert required in props

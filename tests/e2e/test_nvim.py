@@ -192,3 +192,34 @@ def test_nvim_screenshot_shows_diagnostics_and_hover(
     png = tools.OUTPUT / f"nvim-{version}-e2e.png"
     html_to_png(page, png, 1320, 760)
     assert png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_nvim_terminal_output_is_forwarded(version: str, tmp_path: Path) -> None:
+    """`:terminal cat logs/terminal.log`: the plugin forwards the buffer's lines as
+    accessDenied/terminalOutput and the server publishes the denial on the terminal's
+    virtual document (the long line arrives whole although the terminal wrapped it)."""
+    nvim = _nvim(version)
+    ws = _workspace(tmp_path)
+    out = tmp_path / "out.json"
+    env = _env(tmp_path, out)
+    env["AD_E2E_MODE"] = "terminal"
+    proc = subprocess.run(
+        _argv(nvim, headless=True),
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert out.exists(), (
+        f"driver wrote no result (rc={proc.returncode}): {proc.stderr[-2000:]}"
+    )
+    result = json.loads(out.read_text())
+    assert result.get("ok"), (
+        f"{result.get('error')} {result.get('all')}\n{proc.stderr[-2000:]}"
+    )
+    found = result["terminal_diagnostic"]
+    assert "accessdenied-terminal:" in found["buffer"]
+    assert PRINCIPAL in found["message"] or "app-role" in found["message"]

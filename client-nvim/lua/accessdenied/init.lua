@@ -190,7 +190,8 @@ local function on_lines_forwarder(bufnr)
     end
     sent = sent + last
     local data = table.concat(out)
-    local params = { terminal = terminal, command = vim.b[bufnr].term_title or "", data = data }
+    -- Neovim does not know where one command's output starts: no `command`.
+    local params = { terminal = terminal, command = "", data = data }
     local clients = M.clients()
     if #clients == 0 then
       local id = M.start_for_terminal(bufnr)

@@ -42,6 +42,33 @@ if not ok then return fail("setup: " .. tostring(err)) end
 local buf = vim.api.nvim_get_current_buf()
 out.filetype = vim.bo[buf].filetype
 
+if vim.env.AD_E2E_MODE == "terminal" then
+  -- :terminal output is forwarded as accessDenied/terminalOutput; the server publishes the
+  -- denials on its virtual document for that terminal.
+  vim.cmd("terminal cat logs/terminal.log")
+  local found
+  if not vim.wait(15000, function()
+    for _, d in ipairs(vim.diagnostic.get()) do
+      local name = vim.api.nvim_buf_get_name(d.bufnr)
+      if name:find("accessdenied%-terminal:") and d.message:find("s3:PutObject", 1, true) then
+        found = { buffer = name, message = d.message, lnum = d.lnum }
+        return true
+      end
+    end
+    return false
+  end, 20) then
+    local all = {}
+    for _, d in ipairs(vim.diagnostic.get()) do
+      table.insert(all, vim.api.nvim_buf_get_name(d.bufnr) .. ": " .. d.message)
+    end
+    out.all = all
+    return fail("no terminal diagnostics (clients=" .. #require("accessdenied").clients() .. ")")
+  end
+  out.terminal_diagnostic = found
+  step("terminal diagnostics")
+  return finish(0)
+end
+
 local client
 if not vim.wait(15000, function()
   client = require("accessdenied").clients()[1]
