@@ -1,0 +1,669 @@
+"""Denial + workspace -> verified fixes, routed by which policy type denied the request.
+
+Identity denials edit the principal's identity policy; resource-based, trust (sts:AssumeRole*)
+and KMS key policy denials edit that document and name the principal; boundary and
+session denials edit those; SCP/RCP denials edit the org policy file when the workspace
+has it, else explain. An explicit deny is never answered with an Allow: the fix names
+the denying statement and only offers to remove it (kind "remove-deny").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from accessdenied.denials import Denial
+from accessdenied.evaluate import Decision, Policy, PolicySet, Reason, Request, evaluate
+from accessdenied.fixes.edits import (
+    EditError,
+    TextEdit,
+    apply_edits,
+    detect_style,
+    extend_action,
+    find_extendable,
+    insert_statement,
+    remove_statement,
+)
+from accessdenied.fixes.synthesize import (
+    action_info,
+    build_statement,
+    grant_resource,
+    make_sid,
+    principal_for_resource_policy,
+)
+from accessdenied.workspace import PolicyRef, WorkspaceIndex
+
+logger = logging.getLogger(__name__)
+
+ReadText = Callable[[str], str]
+
+#: Denial.policy_type / evaluator type -> workspace PolicyRef kind.
+_REF_KIND = {
+    "identity": "identity",
+    "resource": "resource",
+    "permissions_boundary": "boundary",
+    "session": "session",
+    "scp": "scp",
+    "rcp": "rcp",
+}
+_SET_FIELD = {
+    "identity": "identity",
+    "resource": "resource",
+    "kms": "resource",
+    "trust": "resource",
+    "boundary": "boundary",
+    "session": "session",
+}
+EMBED_EDITABLE = ("json", "cfn-json", "terraform-heredoc")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One proposed change to one file."""
+
+    title: str
+    path: str
+    edits: tuple[TextEdit, ...]
+    kind: str  # insert-statement | extend-statement | edit-resource-policy | edit-trust-policy | remove-deny | explain-only
+    verified: bool
+    explanation: str
+    variant: str = "exact"  # exact | with-dependent-actions
+    deny: Reason | None = None
+    statement: Mapping[str, Any] | None = None
+    ref: PolicyRef | None = None
+
+
+def _read(read_text: ReadText | None, path: Path) -> str:
+    if read_text is not None:
+        return read_text(str(path))
+    return path.read_text(encoding="utf-8")
+
+
+def _parse(text: str) -> tuple[Any, Any]:
+    """(root object node, PolicyDocument) of a JSON policy text; EditError on errors."""
+    from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+
+    parsed = parse_json(text)
+    if parsed.errors or parsed.root is None or not hasattr(parsed.root, "members"):
+        first = parsed.errors[0].message if parsed.errors else "not a JSON object"
+        raise EditError(f"the policy does not parse: {first}")
+    return parsed.root, parsed
+
+
+def _statements(root: Any) -> tuple[Any, ...]:
+    node = root.get("Statement") if hasattr(root, "get") else None
+    if node is None:
+        return ()
+    if hasattr(node, "members"):
+        return (node,)
+    return tuple(getattr(node, "items", ()))
+
+
+def _sids(statements: Sequence[Any]) -> set[str]:
+    out = set()
+    for s in statements:
+        v = s.to_python()
+        if isinstance(v, dict) and isinstance(v.get("Sid"), str):
+            out.add(v["Sid"])
+    return out
+
+
+def _region(text: str, ref: PolicyRef | None) -> tuple[int, int]:
+    if ref is not None and ref.span_in_file is not None:
+        return ref.span_in_file.start, ref.span_in_file.end
+    return 0, len(text)
+
+
+def _shift(edit: TextEdit, base: int) -> TextEdit:
+    return TextEdit(edit.start + base, edit.end + base, edit.new_text)
+
+
+def plan_grant(
+    text: str,
+    kind: str,
+    actions: Sequence[str],
+    resource: str,
+    principal: str | None,
+    region: tuple[int, int] | None = None,
+) -> tuple[tuple[TextEdit, ...], str, dict[str, Any], str]:
+    """Edits that grant `actions` on `resource`: (edits, fix kind, statement, how)."""
+    start, end = region or (0, len(text))
+    sub = text[start:end]
+    root, _ = _parse(sub)
+    stmts = _statements(root)
+    style = detect_style(sub, root, stmts)
+    principal_value = (
+        {"AWS": principal_for_resource_policy(principal or "*")}
+        if kind in ("resource", "kms", "trust")
+        else None
+    )
+    res = "*" if kind == "kms" else resource
+    target = find_extendable(stmts, res, principal_value, resource_key=kind != "trust")
+    sid = make_sid(actions, _sids(stmts))
+    stmt = build_statement(kind, actions, resource, principal, sid)
+    if target is not None:
+        present = {a.lower() for a in (_as_list(target.to_python().get("Action")))}
+        missing = [a for a in actions if a.lower() not in present]
+        if missing:
+            edit = extend_action(sub, target, missing, style)
+            sid_txt = target.to_python().get("Sid")
+            how = f"added to the Action of the existing statement {sid_txt or '#'}"
+            return (_shift(edit, start),), "extend-statement", stmt, how
+    edit, how = insert_statement(sub, root, stmt, style)
+    return (
+        (_shift(edit, start),),
+        "insert-statement",
+        stmt,
+        f"new statement {sid!r}: {how}",
+    )
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _doc_of(text: str, region: tuple[int, int]) -> dict[str, Any]:
+    value = json.loads(text[region[0] : region[1]])
+    if not isinstance(value, dict):
+        raise EditError("the policy is not a JSON object")
+    return value
+
+
+def _swap(
+    ps: PolicySet, ref: PolicyRef, old: Mapping[str, Any] | None, new: Policy
+) -> PolicySet:
+    """The policy set with `ref`'s document replaced by (or extended with) `new`."""
+    field = _SET_FIELD.get(ref.kind)
+    if field == "identity":
+        kept = tuple(
+            p
+            for p in ps.identity
+            if not (p.file == str(ref.path) and (old is None or p.document == old))
+        )
+        return replace(ps, identity=(*kept, new))
+    if field in ("resource", "boundary", "session"):
+        extra: dict[str, Any] = {field: new}
+        if ref.kind == "trust":
+            extra["resource_kind"] = "trust"
+        elif ref.kind == "kms":
+            extra["resource_kind"] = "kms"
+        return replace(ps, **extra)
+    if ref.kind in ("scp", "rcp"):
+        levels = list(ps.scps if ref.kind == "scp" else ps.rcps)
+        lvl = ref.level or 0
+        while len(levels) <= lvl:
+            levels.append(())
+        kept = tuple(p for p in levels[lvl] if p.file != str(ref.path))
+        levels[lvl] = (*kept, new)
+        if ref.kind == "scp":
+            return replace(ps, scps=tuple(levels))
+        return replace(ps, rcps=tuple(levels))
+    return ps
+
+
+def related_requests(
+    request: Request, document: Mapping[str, Any], limit: int = 40
+) -> list[Request]:
+    """A sample of requests near the denied one (other actions, sibling resources)."""
+    actions = {request.action}
+    try:
+        from accessdenied.catalog import load_catalog  # type: ignore[attr-defined,unused-ignore]
+
+        cat: Any = load_catalog()
+        prefix = request.action.split(":", 1)[0]
+        for a in cat.expand(f"{prefix}:*")[:15]:
+            actions.add(a.full_name)
+        for d in cat.dependent_actions(request.action):
+            actions.add(d)
+    except Exception:
+        logger.debug("catalog unavailable for the sample", exc_info=True)
+    for stmt in _as_list_of_dicts(document.get("Statement")):
+        for a in _as_list(stmt.get("Action")):
+            if "*" not in a and "?" not in a:
+                actions.add(a)
+    resources = {request.resource}
+    r = request.resource
+    if r and r != "*":
+        resources |= {r + "-other", r.rsplit("/", 1)[0] if "/" in r else r + "/x", "*"}
+        if ":" in r:
+            head, _, tail = r.rpartition(":")
+            resources.add(f"{head}:other-{tail}")
+    out = []
+    for a in sorted(actions):
+        for res in sorted(resources):
+            if (a, res) != (request.action, request.resource):
+                out.append(
+                    Request(
+                        request.principal,
+                        a,
+                        res,
+                        request.resource_account,
+                        request.context,
+                    )
+                )
+    out.append(
+        Request(
+            "arn:aws:iam::999988887777:role/someone-else",
+            request.action,
+            request.resource,
+        )
+    )
+    return out[:limit]
+
+
+def _as_list_of_dicts(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def verify(
+    new_text: str,
+    ref: PolicyRef,
+    region: tuple[int, int],
+    old_doc: Mapping[str, Any] | None,
+    policy_set: PolicySet,
+    request: Request,
+    granted_actions: Sequence[str],
+    granted_resource: str,
+) -> tuple[bool, str]:
+    """Check an edited document: parses, no error findings, allows, grants nothing else.
+
+    `region` is the document's range inside `new_text` (after the edit).
+    """
+    try:
+        from accessdenied.policy import check_text  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover
+        check_text = None
+    try:
+        sub = new_text[region[0] : region[1]]
+        doc = json.loads(sub)
+    except ValueError as exc:
+        return False, f"the edited document is not valid JSON: {exc}"
+    if check_text is not None:
+        ptype = {"kms": "resource", "boundary": "identity", "session": "identity"}.get(
+            ref.kind, ref.kind
+        )
+        errors = [f for f in check_text(sub, ptype) if f.severity == "error"]
+        if errors:
+            return False, f"the edited document has errors: {errors[0].message}"
+    new_policy = Policy(
+        document=doc, name=ref.name or ref.path.name, file=str(ref.path)
+    )
+    after_set = _swap(policy_set, ref, old_doc, new_policy)
+    decision = evaluate(request, after_set)
+    if not decision.allowed:
+        return False, (
+            f"after the edit the request is still {decision.decision}"
+            f" (blocked by {', '.join(decision.blocked_by) or 'a deny'})"
+        )
+    granted = {a.lower() for a in granted_actions}
+    for other in related_requests(request, doc):
+        if other.action.lower() in granted and (
+            granted_resource == "*" or other.resource == request.resource
+        ):
+            continue
+        before = evaluate(other, policy_set).decision
+        after = evaluate(other, after_set).decision
+        if before != after:
+            return False, (
+                f"the edit would also change {other.action} on {other.resource}: "
+                f"{before} -> {after}"
+            )
+    return True, "verified: the denied request is allowed and nothing else changed"
+
+
+def _request(denial: Denial, resource: str) -> Request:
+    return Request(
+        principal=denial.principal or "", action=denial.action or "", resource=resource
+    )
+
+
+def fix_in_ref(
+    denial: Denial,
+    ref: PolicyRef,
+    text: str,
+    policy_set: PolicySet,
+    variant: str = "exact",
+) -> Fix:
+    """Grant the denied request in one document (a Fix, verified or not)."""
+    action = denial.action or ""
+    info = action_info(action, denial.resource)
+    resource, why_res = grant_resource(info, denial.resource)
+    actions = [info.name]
+    if variant == "with-dependent-actions":
+        actions += [d for d in info.dependent if d.lower() != info.name.lower()]
+    kind = ref.kind
+    if action.lower().startswith("sts:assumerole") and kind == "trust":
+        actions = [info.name]
+    if ref.embed not in EMBED_EDITABLE:
+        stmt = build_statement(
+            kind, actions, resource, denial.principal, make_sid(actions, set())
+        )
+        return Fix(
+            title=f"Add {info.name} to {ref.path.name} ({ref.name})",
+            path=str(ref.path),
+            edits=(),
+            kind="explain-only",
+            verified=False,
+            explanation=(
+                f"{ref.path} embeds this policy as {ref.embed}, which cannot be edited "
+                f"automatically yet (JSON, CloudFormation JSON and Terraform heredocs can). "
+                f"Add this statement by hand:\n{json.dumps(stmt, indent=2)}"
+            ),
+            variant=variant,
+            statement=stmt,
+            ref=ref,
+        )
+    region = _region(text, ref)
+    edits, fkind, stmt, how = plan_grant(
+        text, kind, actions, resource, denial.principal, region
+    )
+    old_doc = _doc_of(text, region)
+    new_text = apply_edits(text, edits)
+    delta = sum(len(e.new_text) - (e.end - e.start) for e in edits)
+    new_region = (region[0], region[1] + delta)
+    ok, why = _verify_region(
+        new_text, new_region, ref, old_doc, policy_set, denial, actions, resource
+    )
+    if kind == "trust":
+        fkind = "edit-trust-policy" if fkind == "insert-statement" else fkind
+    elif kind in ("resource", "kms") and fkind == "insert-statement":
+        fkind = "edit-resource-policy"
+    label = {
+        "trust": "trust policy",
+        "kms": "key policy",
+        "resource": "resource policy",
+    }.get(kind, f"{kind} policy")
+    return Fix(
+        title=f"Allow {', '.join(actions)} in {label} {ref.path.name}",
+        path=str(ref.path),
+        edits=edits,
+        kind=fkind,
+        verified=ok,
+        explanation=f"{how}; {why_res}. {why}. Chosen file: {ref.reason}",
+        variant=variant,
+        statement=stmt,
+        ref=ref,
+    )
+
+
+def _verify_region(
+    new_text: str,
+    region: tuple[int, int],
+    ref: PolicyRef,
+    old_doc: Mapping[str, Any],
+    policy_set: PolicySet,
+    denial: Denial,
+    actions: Sequence[str],
+    resource: str,
+) -> tuple[bool, str]:
+    return verify(
+        new_text,
+        ref,
+        region,
+        old_doc,
+        _with_current(policy_set, ref, old_doc),
+        _request(denial, denial.resource or "*"),
+        actions,
+        resource,
+    )
+
+
+def _with_current(ps: PolicySet, ref: PolicyRef, doc: Mapping[str, Any]) -> PolicySet:
+    """Make sure the set holds the current text of `ref` (e.g. an unsaved buffer)."""
+    return _swap(
+        ps,
+        ref,
+        None,
+        Policy(document=doc, name=ref.name or ref.path.name, file=str(ref.path)),
+    )
+
+
+def _deny_fixes(
+    denial: Denial,
+    decision: Decision,
+    policy_set: PolicySet,
+    read_text: ReadText | None,
+) -> list[Fix]:
+    out: list[Fix] = []
+    request = _request(denial, denial.resource or "*")
+    for reason in decision.reasons:
+        if reason.effect != "Deny":
+            continue
+        where = (
+            f"{reason.file}:{reason.line}"
+            if reason.file
+            else (reason.policy_name or reason.policy_type)
+        )
+        sid = reason.sid or f"#{reason.statement_index}"
+        explanation = (
+            f"explicitly denied by statement {sid} of the {reason.policy_type} policy at {where}; "
+            "an Allow cannot override an explicit Deny"
+        )
+        out.append(
+            Fix(
+                title=f"Explicit deny: {where} ({sid})",
+                path=reason.file or "",
+                edits=(),
+                kind="explain-only",
+                verified=False,
+                explanation=explanation,
+                deny=reason,
+            )
+        )
+        if not reason.file:
+            continue
+        try:
+            text = _read(read_text, Path(reason.file))
+            root, _ = _parse(text)
+        except (OSError, EditError, UnicodeDecodeError):
+            continue
+        stmts = _statements(root)
+        node = root.get("Statement")
+        if reason.statement_index >= len(stmts) or not hasattr(node, "items"):
+            continue
+        edit = remove_statement(text, node, stmts[reason.statement_index])
+        new_text = apply_edits(text, (edit,))
+        try:
+            new_doc = json.loads(new_text)
+        except ValueError:
+            continue
+        new_policy = Policy(document=new_doc, name=reason.policy_name, file=reason.file)
+        after = _replace_file(policy_set, reason.file, new_policy)
+        d = evaluate(request, after)
+        still = (
+            ""
+            if d.allowed
+            else f"; the request would still be {d.decision} (also add an Allow)"
+        )
+        out.append(
+            Fix(
+                title=f"Remove the Deny statement {sid} from {Path(reason.file).name}",
+                path=reason.file,
+                edits=(edit,),
+                kind="remove-deny",
+                verified=d.decision != "explicit_deny",
+                explanation=(
+                    f"REMOVES A DENY: deletes statement {sid} ({where}), which denies more than "
+                    f"this request; review before applying{still}"
+                ),
+                deny=reason,
+            )
+        )
+    return out
+
+
+def _replace_file(ps: PolicySet, file: str, new: Policy) -> PolicySet:
+    def sub(p: Policy | None) -> Policy | None:
+        return new if p is not None and p.file == file else p
+
+    return replace(
+        ps,
+        identity=tuple(new if p.file == file else p for p in ps.identity),
+        resource=sub(ps.resource),
+        boundary=sub(ps.boundary),
+        session=sub(ps.session),
+        scps=tuple(tuple(new if p.file == file else p for p in lvl) for lvl in ps.scps),
+        rcps=tuple(tuple(new if p.file == file else p for p in lvl) for lvl in ps.rcps),
+    )
+
+
+def _explain(denial: Denial, message: str) -> Fix:
+    return Fix(
+        title="No automatic fix",
+        path="",
+        edits=(),
+        kind="explain-only",
+        verified=False,
+        explanation=message,
+    )
+
+
+def target_refs(
+    denial: Denial, index: WorkspaceIndex, decision: Decision
+) -> tuple[list[PolicyRef], str]:
+    """The documents to edit, best first, and the routing reason."""
+    action = (denial.action or "").lower()
+    principal = denial.principal or ""
+    resource = denial.resource or "*"
+    if action.startswith("sts:assumerole") and ":role/" in resource:
+        refs = list(index.trust_policies_for(resource))
+        if denial.policy_type in (None, "resource") and refs:
+            return refs, f"{denial.action} is decided by the trust policy of {resource}"
+    types: list[str] = []
+    if denial.policy_type:
+        types.append(denial.policy_type)
+    types += [t for t in decision.blocked_by if t not in types]
+    if not types:
+        types = ["identity"]
+    for t in types:
+        if t == "identity":
+            refs = list(index.policies_for(principal, kind="identity"))
+        elif t == "resource":
+            refs = list(index.resource_policies_for(resource))
+        elif t in ("permissions_boundary", "session"):
+            refs = list(index.policies_for(principal, kind=_REF_KIND[t]))
+        elif t in ("scp", "rcp"):
+            levels = index.org_policies(t)
+            refs = [r for lvl in levels for r in lvl][:1]
+        else:
+            refs = []
+        if refs:
+            return refs, f"denied because no {t} policy allows it"
+    return (
+        [],
+        f"no {' or '.join(types)} policy for this request was found in the workspace",
+    )
+
+
+def propose_fixes(
+    denial: Denial,
+    index: WorkspaceIndex,
+    read_text: ReadText | None = None,
+    policy: Path | None = None,
+    variants: Sequence[str] = ("exact", "with-dependent-actions"),
+) -> list[Fix]:
+    """Fixes for one denial, best first (verified before unverified, exact before wider).
+
+    `policy` forces the target file (then it is treated as the principal's identity
+    policy unless the denial names another type).
+    """
+    if not denial.action or not denial.principal:
+        return [
+            _explain(
+                denial, "the denial does not name both the principal and the action"
+            )
+        ]
+    resource = denial.resource or "*"
+    policy_set = index.policy_set_for(denial.principal, resource, denial.action)
+    if policy is not None:
+        kind = _REF_KIND.get(denial.policy_type or "identity", "identity")
+        if (denial.action or "").lower().startswith("sts:assumerole"):
+            kind = "trust"
+        ref = PolicyRef(
+            path=policy.resolve(),
+            kind=kind,
+            principal=denial.principal,
+            span_in_file=None,
+            origin="config",
+            confidence="configured",
+            reason=f"given with --policy ({kind} policy)",
+            target=denial.principal,
+            name=policy.name,
+        )
+        refs = [ref]
+        route = "file given with --policy"
+        policy_set = _with_current(
+            policy_set,
+            ref,
+            _doc_of(_read(read_text, ref.path), (0, len(_read(read_text, ref.path)))),
+        )
+    else:
+        refs = []
+        route = ""
+    decision = evaluate(_request(denial, resource), policy_set)
+    if decision.decision == "explicit_deny":
+        return _deny_fixes(denial, decision, policy_set, read_text)
+    if denial.decision == "explicit":
+        return [
+            _explain(
+                denial,
+                f"explicitly denied by a {denial.policy_type or 'policy'} that is not in the "
+                "workspace (an Allow cannot override an explicit Deny)",
+            )
+        ]
+    if not refs:
+        refs, route = target_refs(denial, index, decision)
+    if not refs:
+        return [_explain(denial, route + "; configure it in .accessdenied.toml")]
+    fixes: list[Fix] = []
+    for ref in refs:
+        try:
+            text = _read(read_text, ref.path)
+        except (OSError, UnicodeDecodeError) as exc:
+            fixes.append(_explain(denial, f"cannot read {ref.path}: {exc}"))
+            continue
+        for variant in variants:
+            try:
+                fix = fix_in_ref(denial, ref, text, policy_set, variant)
+            except EditError as exc:
+                fixes.append(_explain(denial, f"{ref.path}: {exc}; not edited"))
+                break
+            except ValueError as exc:
+                fixes.append(
+                    _explain(denial, f"{ref.path}: not valid JSON ({exc}); not edited")
+                )
+                break
+            if variant != "exact" and fixes and fixes[-1].statement == fix.statement:
+                continue
+            if (
+                variant != "exact"
+                and fix.statement
+                and fixes
+                and fixes[-1].statement
+                and (fix.statement.get("Action") == fixes[-1].statement.get("Action"))
+            ):
+                continue
+            fixes.append(
+                replace(fix, explanation=f"{fix.explanation} Routing: {route}.")
+            )
+    rank = {"exact": 0, "with-dependent-actions": 1}
+    return sorted(
+        fixes,
+        key=lambda f: (
+            not f.verified,
+            f.kind == "explain-only",
+            rank.get(f.variant, 2),
+        ),
+    )
