@@ -110,6 +110,7 @@ def _title(fix: Any) -> str:
 async def code_actions(
     ls: AccessDeniedServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
+    ls.fault("codeAction")
     if ls.index is None or not _wants_kind(params):
         return []
     lazy = "edit" in (

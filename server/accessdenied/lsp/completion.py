@@ -433,6 +433,7 @@ def _global_keys(cat: Any) -> list[str]:
 async def completion(
     ls: AccessDeniedServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
+    ls.fault("completion")
     uri = params.text_document.uri
     doc = ls.open_document(uri)
     if doc is None or ls.kinds.get(uri) == "log":

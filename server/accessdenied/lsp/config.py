@@ -16,10 +16,16 @@ from lsprotocol import types
 
 from accessdenied.lsp import logging as lsp_logging
 from accessdenied.lsp.server import AccessDeniedServer
-from accessdenied.lsp.settings import Settings, SettingsError, parse_settings
+from accessdenied.lsp.settings import (
+    Settings,
+    SettingsError,
+    parse_settings,
+    settings_to_json,
+)
 
 logger = logging.getLogger(__name__)
 SECTION = "accessdenied"
+STATUS = "accessDenied/status"
 
 
 def apply_settings(ls: AccessDeniedServer, raw: Any, origin: str) -> bool:
@@ -110,6 +116,28 @@ def register(server: AccessDeniedServer) -> None:
             await logs.reconfigure(ls)
         except Exception:
             logger.exception("applying new settings failed")
+
+    @server.feature(STATUS)
+    def on_status(ls: AccessDeniedServer, params: Any) -> dict[str, Any]:
+        """`accessDenied/status`: what the server is doing (for status bars and tests)."""
+        watcher = ls.logs
+        return {
+            "version": ls.version,
+            "positionEncoding": ls.encoding,
+            "root": str(ls.root_path) if ls.root_path else None,
+            "indexReady": ls.index_done.is_set(),
+            "indexedPolicies": sorted(ls.index_paths),
+            "watchMode": (
+                None
+                if watcher is None
+                else "client"
+                if watcher.registration_id
+                else "polling"
+            ),
+            "watchedLogs": sorted(str(p) for p in watcher.files) if watcher else [],
+            "terminals": sorted(ls.terminals or {}),
+            "settings": settings_to_json(ls.settings),
+        }
 
     @server.feature(types.SHUTDOWN)
     def on_shutdown(ls: AccessDeniedServer, params: Any) -> None:

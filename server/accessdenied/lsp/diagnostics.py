@@ -118,6 +118,7 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
     doc = ls.open_document(uri)
     if doc is None:
         return
+    ls.fault("diagnostics")
     version, text, language = doc.version, str(doc.source), doc.language_id
     kind = await ls.in_thread(classify, ls, uri, language, text)
     if kind is None:

@@ -323,6 +323,7 @@ def hover_markdown(
 async def hover(
     ls: AccessDeniedServer, params: types.HoverParams
 ) -> types.Hover | None:
+    ls.fault("hover")
     uri = params.text_document.uri
     doc = ls.open_document(uri)
     if doc is None:

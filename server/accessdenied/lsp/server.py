@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -127,6 +128,18 @@ class AccessDeniedServer(LanguageServer):
         self.logs: Any = None  # logs.LogWatcher
         self.terminals: Any = None  # terminal.Terminals
         self.shutting_down = False
+        # Test-only fault injection: ACCESSDENIED_LSP_FAULTS="hover,completion" makes
+        # those features raise, to prove a crashing feature never takes the server down.
+        self.faults = frozenset(
+            f.strip()
+            for f in os.environ.get("ACCESSDENIED_LSP_FAULTS", "").split(",")
+            if f.strip()
+        )
+
+    def fault(self, feature: str) -> None:
+        """Raise when the test-only fault for `feature` is switched on."""
+        if feature in self.faults:
+            raise RuntimeError(f"injected fault in {feature}")
 
     @property
     def encoding(self) -> str:
