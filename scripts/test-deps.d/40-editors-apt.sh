@@ -19,5 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "editors-apt: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_opts=(-o DPkg::Lock::Timeout=120 -o Acquire::Retries=3)
+# One update per run; a second try only if the first failed (a mirror hiccup).
+apt-get "${apt_opts[@]}" update -qq || { sleep 5; apt-get "${apt_opts[@]}" update -qq; }
+apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -19,7 +19,7 @@ fi
 rm -rf "$dst" && mkdir -p "$dst"
 cd "$dst"
 printf '{"name":"accessdenied-e2e-code-server","private":true}\n' > package.json
-export PATH="$node24/bin:$PATH" npm_config_nodedir="$node24"
+export PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" JOBS=max  # JOBS: make -j for node-gyp
 start=$(date +%s)
 # --foreground-scripts: one native build at a time (parallel node-gyp runs of code-server's
 # postinstall raced on build/node_gyp_bins here).
