@@ -3,6 +3,7 @@
 Installs the built .vsix into a fresh profile, opens a copy of examples/, and checks the whole
 loop through the UI: denial in the Problems panel, hover on the principal ARN, quick fix
 applied from the light-bulb menu, policy file saved; then `accessdenied simulate` on the file.
+Last, a command run in the integrated terminal (shell integration) reaches the server too.
 """
 
 from __future__ import annotations
@@ -173,4 +174,8 @@ def test_vscode_problems_hover_quickfix(tmp_path: Path) -> None:
     after = tools.simulate(policy, ACTION, RESOURCE, PRINCIPAL)
     assert after["decision"] == "allowed", (after, policy.read_text())
     assert (tools.OUTPUT / "vscode-e2e.png").stat().st_size > 10_000
+    # Terminal capture: `cat logs/terminal.log` in the integrated terminal adds the same
+    # denial a second time, under the terminal's virtual document.
+    after_rows = result["problemsAfter"]
+    assert sum("GetSecretValue" in row for row in after_rows) >= 2, after_rows
     assert elapsed < 150

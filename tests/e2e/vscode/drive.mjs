@@ -87,7 +87,23 @@ try {
   step("saved");
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${outDir}/vscode-e2e-after-fix.png` });
-  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, problems, hover: hoverContent, fixes }, null, 2));
+
+  // Terminal capture: shell integration streams the command's output to the extension, which
+  // forwards it; the denial then appears a second time, under the terminal's document.
+  const secret = page.locator(".markers-panel .monaco-list-row", { hasText: "GetSecretValue" });
+  const before = await secret.count();
+  const xterm = page.locator(".terminal-wrapper.active .xterm");
+  await pressUntil(["Control+Backquote"], xterm, 3, 15000);
+  await page.waitForTimeout(1500); // the shell prints its prompt; shell integration starts
+  await xterm.click();
+  await page.keyboard.type("cat logs/terminal.log");
+  await page.keyboard.press("Enter");
+  await pressUntil(["Control+Shift+M"], page.locator(".markers-panel"));
+  await secret.nth(before).waitFor({ timeout: 30000 });
+  step("terminal denial");
+  const problemsAfter = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+  await page.screenshot({ path: `${outDir}/vscode-e2e-terminal.png` });
+  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, problems, hover: hoverContent, fixes, problemsAfter }, null, 2));
   rc = 0;
 } catch (e) {
   console.error("FAIL", e.message);
