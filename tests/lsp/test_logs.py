@@ -76,8 +76,8 @@ async def test_logs_unopened_file_gets_denial_diagnostics(client: LanguageClient
     assert "dynamodb:PutItem" in diag.message
     assert "arn:aws:dynamodb:us-east-1:111122223333:table/report-index" in diag.message
     assert "no statement in an identity-based policy allows it" in diag.message
-    # 0-based line of the ClientError line (line 8 of the file).
-    assert diag.range.start.line == 7
+    # 0-based line of the ClientError line (line 9 of the file).
+    assert diag.range.start.line == 8
     assert data(diag)["kind"] == "denial"
     assert data(diag)["denial"]["action"] == "dynamodb:PutItem"
     # Related information points at the role's policy file.
@@ -108,7 +108,7 @@ async def test_logs_policy_file_gets_was_denied_diagnostic(client: LanguageClien
     )
     denied = [d for d in diags if d.code == "denied-request"]
     assert any(
-        "dynamodb:PutItem" in d.message and "logs/app.log:8" in d.message
+        "dynamodb:PutItem" in d.message and "logs/app.log:9" in d.message
         for d in denied
     )
     assert all(data(d)["kind"] == "denial" for d in denied)
