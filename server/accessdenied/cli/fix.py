@@ -1,19 +1,202 @@
-"""`accessdenied fix`: not implemented yet (its issue owns this module)."""
+"""`accessdenied fix`: turn one denial into a verified edit of the right policy file.
+
+    accessdenied fix (--denial-text TEXT | --log FILE[:LINE]) [--policy FILE] [--write]
+                     [--variant exact|with-dependent-actions] [--root DIR]
+
+Prints a unified diff (or writes the file atomically with --write). Exit 0 when fixed,
+1 when no edit can fix it (the reason and the deciding statement on stderr), 2 on bad
+input (unreadable files, a policy that does not parse: such files are never modified).
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(sub: Any) -> None:
     """Register the `fix` subcommand."""
-    p = sub.add_parser("fix", help="(not implemented yet)")
+    p = sub.add_parser(
+        "fix",
+        help="propose (or write) the least-privilege policy edit for a denial",
+        description=(
+            "Find the policy that should grant a denied request and print the minimal, "
+            "evaluator-verified edit as a unified diff."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--denial-text", metavar="TEXT", help="the AccessDenied message")
+    src.add_argument(
+        "--log",
+        metavar="FILE[:LINE]",
+        help="a log file; with :LINE the denial on (or starting at) that 1-based line",
+    )
+    p.add_argument("--policy", metavar="FILE", help="the policy file to edit")
+    p.add_argument("--root", metavar="DIR", help="workspace root (default: cwd)")
+    p.add_argument("--write", action="store_true", help="write the change in place")
+    p.add_argument(
+        "--variant",
+        choices=("exact", "with-dependent-actions"),
+        default="exact",
+        help="exactly the denied action, or with its dependent actions",
+    )
     p.set_defaults(func=run)
 
 
+def _err(msg: str) -> None:
+    sys.stderr.write(msg.rstrip("\n") + "\n")
+
+
+def _split_log(spec: str) -> tuple[Path, int | None]:
+    m = re.fullmatch(r"(.+):(\d+)", spec)
+    if m and not Path(spec).exists():
+        return Path(m.group(1)), int(m.group(2))
+    return Path(spec), None
+
+
+def _pick_denial(args: argparse.Namespace) -> Any:
+    """The denial to fix, or an int exit status after reporting the problem."""
+    from accessdenied.denials import scan_text
+
+    if args.denial_text is not None:
+        denials = scan_text(args.denial_text)
+        if not denials:
+            _err("accessdenied fix: no AccessDenied message found in --denial-text")
+            return EXIT_USAGE
+        return denials[0]
+    path, line = _split_log(args.log)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        _err(f"accessdenied fix: cannot read {path}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    denials = scan_text(text)
+    if line is not None:
+        denials = [d for d in denials if d.span.start_line <= line <= d.span.end_line] or [
+            d for d in denials if d.span.start_line >= line
+        ][:1]
+    if not denials:
+        where = f"{path}:{line}" if line else str(path)
+        _err(f"accessdenied fix: no AccessDenied message found at {where}")
+        return EXIT_USAGE
+    return denials[0]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _display(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
 def run(args: argparse.Namespace) -> int:
-    """Report that the subcommand is missing."""
-    sys.stderr.write("accessdenied fix: not implemented yet\n")
-    return 2
+    """Find, verify and print (or write) the fix."""
+    from accessdenied.fixes import apply_edits, propose_fixes
+    from accessdenied.workspace import build_index
+
+    denial = _pick_denial(args)
+    if isinstance(denial, int):
+        return denial
+    root = Path(args.root or os.getcwd()).resolve()
+    if not root.is_dir():
+        _err(f"accessdenied fix: --root {root} is not a directory")
+        return EXIT_USAGE
+    policy = Path(args.policy) if args.policy else None
+    if policy is not None:
+        try:
+            text = policy.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"accessdenied fix: cannot read {policy}: {exc}")
+            return EXIT_USAGE
+        from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+
+        parsed = parse_json(text)
+        if parsed.errors or parsed.root is None:
+            first = parsed.errors[0] if parsed.errors else None
+            where = f"{policy}:{first.span.start_line}:{first.span.start_column}" if first else str(policy)
+            _err(
+                f"accessdenied fix: {where}: the policy does not parse"
+                + (f" ({first.message})" if first else "")
+                + "; not modified"
+            )
+            return EXIT_USAGE
+    index = build_index(root)
+    if index.config_error is not None:
+        _err(f"accessdenied fix: warning: {index.config_error} (config ignored)")
+    _err(
+        f"denial: {denial.principal} -> {denial.action} on {denial.resource or '*'}"
+        f" ({denial.decision}{', ' + denial.policy_type if denial.policy_type else ''})"
+    )
+    try:
+        fixes = propose_fixes(denial, index, policy=policy, variants=(args.variant,))
+    except (ValueError, OSError) as exc:
+        _err(f"accessdenied fix: {exc}; nothing modified")
+        return EXIT_USAGE
+    editing = [f for f in fixes if f.edits and f.kind != "remove-deny" and f.verified]
+    if not editing:
+        for f in fixes:
+            if f.kind == "remove-deny":
+                continue
+            if f.deny is not None:
+                r = f.deny
+                _err(
+                    f"cannot fix with an Allow: explicit deny at "
+                    f"{_display(r.file, root) if r.file else r.policy_type}:{r.line or '?'}:"
+                    f"{r.sid or '#' + str(r.statement_index)}"
+                )
+            _err(f.explanation)
+        for f in fixes:
+            if f.kind == "remove-deny":
+                _err(f"possible change (not applied): {f.title}. {f.explanation}")
+        unverified = [f for f in fixes if f.edits and f.kind != "remove-deny" and not f.verified]
+        for f in unverified:
+            _err(f"unverified edit of {f.path} not applied: {f.explanation}")
+        return EXIT_FOUND
+    fix = editing[0]
+    path = Path(fix.path)
+    try:
+        before = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"accessdenied fix: cannot read {path}: {exc}")
+        return EXIT_USAGE
+    after = apply_edits(before, fix.edits)
+    shown = _display(fix.path, root)
+    _err(f"editing {shown}: {fix.title}")
+    if fix.ref is not None:
+        _err(f"why this file: {fix.ref.reason} ({fix.ref.confidence})")
+    _err(fix.explanation)
+    if args.write:
+        _write_atomic(path, after)
+        _err(f"wrote {shown}")
+        return EXIT_OK
+    diff = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{shown}",
+        tofile=f"b/{shown}",
+    )
+    sys.stdout.writelines(diff)
+    return EXIT_OK

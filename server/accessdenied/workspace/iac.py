@@ -213,7 +213,7 @@ def cloudformation_bindings(path: Path, text: str) -> list[Binding]:
     def add(
         kind: str, target: str, logical: str, doc: Any, sp: Span2 | None, why: str
     ) -> None:
-        guess = "*" in target.split(":", 5)[-1]
+        guess = kind == "kms" or "*" in target.removesuffix("/*").split(":", 5)[-1]
         out.append(
             Binding(
                 kind=kind,
@@ -369,7 +369,7 @@ def _match_brace(text: str, start: int, open_ch: str = "{", close_ch: str = "}")
             while i < n and text[i] != '"':
                 i += 2 if text[i] == "\\" else 1
         elif ch == "<" and text.startswith("<<", i):
-            m = re.match(r"<<-?([A-Za-z_]+)[ \t]*\n", text[i:])
+            m = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n", text[i:])
             if m:
                 end = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*$", re.M).search(
                     text, i + m.end()
@@ -408,7 +408,7 @@ def _tf_attrs(text: str, body_start: int, body_end: int) -> dict[str, _TfValue]:
         vstart = m.end()
         rest = text[vstart:body_end]
         heredoc = None
-        hm = re.match(r"<<-?([A-Za-z_]+)[ \t]*\n", rest)
+        hm = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n", rest)
         if hm:
             body = vstart + hm.end()
             endm = re.compile(rf"^[ \t]*{hm.group(1)}[ \t]*$", re.M).search(
@@ -505,7 +505,12 @@ def terraform_bindings(path: Path, text: str) -> list[Binding]:
                 file=file,
                 origin="terraform",
                 embed=embed,
-                confidence="guess" if "*" in target.split(":", 5)[-1] else "inferred",
+                confidence=(
+                    "guess"
+                    if kind == "kms"
+                    or "*" in target.removesuffix("/*").split(":", 5)[-1]
+                    else "inferred"
+                ),
                 reason=why,
             )
         )

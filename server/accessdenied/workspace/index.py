@@ -19,7 +19,12 @@ from typing import Any
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace.config import ConfigError, WorkspaceConfig, load_config
-from accessdenied.workspace.discovery import discover, glob_match, is_candidate
+from accessdenied.workspace.discovery import (
+    discover,
+    glob_match,
+    glob_regex,
+    is_candidate,
+)
 from accessdenied.workspace.iac import Binding, iac_bindings
 
 logger = logging.getLogger(__name__)
@@ -144,6 +149,10 @@ class WorkspaceIndex:
     refs: tuple[PolicyRef, ...] = ()
     config_error: ConfigError | None = None
     _docs: dict[Path, FileInfo] = field(default_factory=dict, repr=False, compare=False)
+    #: principal name -> files that match a naming pattern for it (with the pattern).
+    _by_name: Mapping[str, tuple[tuple[Path, str], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def updated(self, changed_paths: Iterable[Path | str]) -> WorkspaceIndex:
         """A new index with `changed_paths` (created, modified or deleted) re-read."""
@@ -316,34 +325,23 @@ class WorkspaceIndex:
                 names.add(info.name)
         claimed = {r.path for r in self.refs if r.embed == "json"}
         out = []
-        for path, finfo in self.files.items():
-            if finfo.document is None or path in claimed:
-                continue
-            rel = _rel(path, self.root)
-            for name in sorted(names):
-                hit = next(
-                    (
-                        p
-                        for p in self.config.naming_patterns
-                        if glob_match(p.replace("{name}", name), rel)
-                    ),
-                    None,
-                )
-                if hit:
-                    out.append(
-                        PolicyRef(
-                            path=path,
-                            kind="identity",
-                            principal=forms[-1],
-                            span_in_file=None,
-                            origin="naming",
-                            confidence="guess",
-                            reason=f"file name matches principal name {name!r} "
-                            f"(naming convention {hit}); not configured",
-                            target=forms[-1],
-                        )
+        for name in sorted(names):
+            for path, hit in self._by_name.get(name, ()):
+                if path in claimed:
+                    continue
+                out.append(
+                    PolicyRef(
+                        path=path,
+                        kind="identity",
+                        principal=forms[-1],
+                        span_in_file=None,
+                        origin="naming",
+                        confidence="guess",
+                        reason=f"file name matches principal name {name!r} "
+                        f"(naming convention {hit}); not configured",
+                        target=forms[-1],
                     )
-                    break
+                )
         return out
 
 
@@ -473,7 +471,36 @@ def _make(
                     name=b.logical,
                 )
             )
-    return WorkspaceIndex(root, config, dict(files), tuple(refs), config_error)
+    by_name: dict[str, list[tuple[Path, str]]] = {}
+    if config.naming_enabled:
+        regexes = [(p, _naming_regex(p)) for p in config.naming_patterns]
+        for path, info in files.items():
+            if info.document is None:
+                continue
+            rel = _rel(path, root)
+            for pattern, rx in regexes:
+                m = rx.match(rel)
+                if m:
+                    by_name.setdefault(m.group("name"), []).append((path, pattern))
+                    break
+    return WorkspaceIndex(
+        root,
+        config,
+        dict(files),
+        tuple(refs),
+        config_error,
+        _by_name={k: tuple(v) for k, v in by_name.items()},
+    )
+
+
+def _naming_regex(pattern: str) -> re.Pattern[str]:
+    """A glob with `{name}` as a regex with a `name` group (one path segment part)."""
+    marker = "\x00NAME\x00"
+    glob = pattern.replace("{name}", marker)
+    if "/" not in glob:
+        glob = "**/" + glob
+    rx = glob_regex(glob).pattern.replace(re.escape(marker), "(?P<name>[^/]+?)")
+    return re.compile(rx)
 
 
 def build_index(
