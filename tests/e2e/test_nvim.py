@@ -48,10 +48,18 @@ def _workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def _argv(nvim: Path, headless: bool) -> list[str]:
+def _argv(nvim: Path, headless: bool, early_setup: bool = False) -> list[str]:
     argv = [str(nvim)]
     if headless:
         argv.append("--headless")
+    if early_setup:
+        # As from init.lua: setup() before any file is loaded.
+        argv += [
+            "--cmd",
+            f"set rtp+={PLUGIN}",
+            "--cmd",
+            "lua require('accessdenied').setup({cmd = vim.fn.json_decode(vim.env.AD_E2E_CMD)})",
+        ]
     return [
         *argv,
         "--clean",
@@ -204,8 +212,9 @@ def test_nvim_terminal_output_is_forwarded(version: str, tmp_path: Path) -> None
     out = tmp_path / "out.json"
     env = _env(tmp_path, out)
     env["AD_E2E_MODE"] = "terminal"
+    env["AD_E2E_SETUP_EARLY"] = "1"
     proc = subprocess.run(
-        _argv(nvim, headless=True),
+        _argv(nvim, headless=True, early_setup=True),
         cwd=ws,
         env=env,
         capture_output=True,

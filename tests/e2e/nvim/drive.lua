@@ -32,13 +32,16 @@ local function fail(msg)
 end
 local new = vim.fn.has("nvim-0.11") == 1
 
-local ok, err = pcall(function()
-  require("accessdenied").setup({
-    cmd = vim.fn.json_decode(vim.env.AD_E2E_CMD),
-    settings = { accessdenied = { aws = { liveMode = false } } },
-  })
-end)
-if not ok then return fail("setup: " .. tostring(err)) end
+-- $AD_E2E_SETUP_EARLY: setup() already ran from --cmd, before the file loaded (as from init.lua).
+if not vim.env.AD_E2E_SETUP_EARLY then
+  local ok, err = pcall(function()
+    require("accessdenied").setup({
+      cmd = vim.fn.json_decode(vim.env.AD_E2E_CMD),
+      settings = { accessdenied = { aws = { liveMode = false } } },
+    })
+  end)
+  if not ok then return fail("setup: " .. tostring(err)) end
+end
 local buf = vim.api.nvim_get_current_buf()
 out.filetype = vim.bo[buf].filetype
 
