@@ -11,6 +11,7 @@ input (unreadable files, a policy that does not parse: such files are never modi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import re
@@ -64,7 +65,7 @@ def _split_log(spec: str) -> tuple[Path, int | None]:
 
 def _pick_denial(args: argparse.Namespace) -> Any:
     """The denial to fix, or an int exit status after reporting the problem."""
-    from accessdenied.denials import scan_text
+    from accessdenied.denials import scan_text  # type: ignore[attr-defined,unused-ignore]
 
     if args.denial_text is not None:
         denials = scan_text(args.denial_text)
@@ -80,9 +81,9 @@ def _pick_denial(args: argparse.Namespace) -> Any:
         return EXIT_USAGE
     denials = scan_text(text)
     if line is not None:
-        denials = [d for d in denials if d.span.start_line <= line <= d.span.end_line] or [
-            d for d in denials if d.span.start_line >= line
-        ][:1]
+        denials = [
+            d for d in denials if d.span.start_line <= line <= d.span.end_line
+        ] or [d for d in denials if d.span.start_line >= line][:1]
     if not denials:
         where = f"{path}:{line}" if line else str(path)
         _err(f"accessdenied fix: no AccessDenied message found at {where}")
@@ -95,10 +96,8 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        try:
+        with contextlib.suppress(OSError):
             os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except OSError:
-            pass
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -127,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     policy = Path(args.policy) if args.policy else None
     if policy is not None:
         try:
-            text = policy.read_text(encoding="utf-8")
+            with policy.open(encoding="utf-8", newline="") as fh:
+                text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             _err(f"accessdenied fix: cannot read {policy}: {exc}")
             return EXIT_USAGE
@@ -136,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
         parsed = parse_json(text)
         if parsed.errors or parsed.root is None:
             first = parsed.errors[0] if parsed.errors else None
-            where = f"{policy}:{first.span.start_line}:{first.span.start_column}" if first else str(policy)
+            where = (
+                f"{policy}:{first.span.start_line}:{first.span.start_column}"
+                if first
+                else str(policy)
+            )
             _err(
                 f"accessdenied fix: {where}: the policy does not parse"
                 + (f" ({first.message})" if first else "")
@@ -171,14 +175,17 @@ def run(args: argparse.Namespace) -> int:
         for f in fixes:
             if f.kind == "remove-deny":
                 _err(f"possible change (not applied): {f.title}. {f.explanation}")
-        unverified = [f for f in fixes if f.edits and f.kind != "remove-deny" and not f.verified]
+        unverified = [
+            f for f in fixes if f.edits and f.kind != "remove-deny" and not f.verified
+        ]
         for f in unverified:
             _err(f"unverified edit of {f.path} not applied: {f.explanation}")
         return EXIT_FOUND
     fix = editing[0]
     path = Path(fix.path)
     try:
-        before = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as fh:
+            before = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         _err(f"accessdenied fix: cannot read {path}: {exc}")
         return EXIT_USAGE

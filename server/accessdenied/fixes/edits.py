@@ -86,12 +86,12 @@ def _key(member: Any) -> str:
     return str(value)
 
 
-def _is_object(node: Any) -> bool:
-    return hasattr(node, "members")
+def is_object(node: Any) -> bool:
+    return getattr(node, "members", None) is not None
 
 
-def _is_array(node: Any) -> bool:
-    return hasattr(node, "items") and not hasattr(node, "members")
+def is_array(node: Any) -> bool:
+    return getattr(node, "items", None) is not None and not is_object(node)
 
 
 def detect_style(text: str, root: Any, statements: Sequence[Any]) -> Style:
@@ -99,7 +99,10 @@ def detect_style(text: str, root: Any, statements: Sequence[Any]) -> Style:
     seg = text[root.span.start : root.span.end]
     newline = "\r\n" if "\r\n" in text else "\n"
     unit = ""
-    if "\n" in seg:
+    if not _members(root) and not statements:
+        # `{}` says nothing about style: write it pretty.
+        unit = "  "
+    elif "\n" in seg:
         base = _line_indent(text, root.span.start)
         for m in _members(root):
             off = m.key.span.start
@@ -261,7 +264,7 @@ def extend_action(
     member = next(m for m in _members(stmt) if _key(m) == "Action")
     node = member.value
     new = list(actions)
-    if _is_array(node):
+    if is_array(node):
         items = tuple(node.items)
         if items and _on_own_line(text, items[-1].span.start) and not style.minified:
             ind = _line_indent(text, items[-1].span.start)
@@ -299,7 +302,7 @@ def insert_statement(
     if stmt_member is not None:
         node = stmt_member.value
         owner_indent = _line_indent(text, stmt_member.key.span.start)
-        if _is_array(node):
+        if is_array(node):
             edit = append_to_array(
                 text,
                 node,
@@ -313,7 +316,7 @@ def insert_statement(
                 if node.items
                 else "into the empty Statement array",
             )
-        if _is_object(node):
+        if is_object(node):
             # A single-object Statement becomes an array; the object's bytes stay.
             if style.minified or not _on_own_line(text, node.span.end - 1):
                 body = render(statement, style, owner_indent)

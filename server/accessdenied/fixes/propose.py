@@ -26,6 +26,8 @@ from accessdenied.fixes.edits import (
     extend_action,
     find_extendable,
     insert_statement,
+    is_array,
+    is_object,
     remove_statement,
 )
 from accessdenied.fixes.synthesize import (
@@ -35,7 +37,7 @@ from accessdenied.fixes.synthesize import (
     make_sid,
     principal_for_resource_policy,
 )
-from accessdenied.workspace import PolicyRef, WorkspaceIndex
+from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,13 @@ class Fix:
 def _read(read_text: ReadText | None, path: Path) -> str:
     if read_text is not None:
         return read_text(str(path))
-    return path.read_text(encoding="utf-8")
+    return read_file_text(path)
+
+
+def read_file_text(path: Path) -> str:
+    """A file's text with its line endings untouched (CRLF stays CRLF)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return fh.read()
 
 
 def _parse(text: str) -> tuple[Any, Any]:
@@ -88,7 +96,7 @@ def _parse(text: str) -> tuple[Any, Any]:
     from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
 
     parsed = parse_json(text)
-    if parsed.errors or parsed.root is None or not hasattr(parsed.root, "members"):
+    if parsed.errors or parsed.root is None or not is_object(parsed.root):
         first = parsed.errors[0].message if parsed.errors else "not a JSON object"
         raise EditError(f"the policy does not parse: {first}")
     return parsed.root, parsed
@@ -98,9 +106,9 @@ def _statements(root: Any) -> tuple[Any, ...]:
     node = root.get("Statement") if hasattr(root, "get") else None
     if node is None:
         return ()
-    if hasattr(node, "members"):
+    if is_object(node):
         return (node,)
-    return tuple(getattr(node, "items", ()))
+    return tuple(node.items) if is_array(node) else ()
 
 
 def _sids(statements: Sequence[Any]) -> set[str]:
@@ -132,8 +140,19 @@ def plan_grant(
 ) -> tuple[tuple[TextEdit, ...], str, dict[str, Any], str]:
     """Edits that grant `actions` on `resource`: (edits, fix kind, statement, how)."""
     start, end = region or (0, len(text))
-    sub = text[start:end]
-    root, _ = _parse(sub)
+    if start == 0 or text[start - 1] == "\n":
+        # The document starts a line (standalone file, heredoc body): parse it alone.
+        sub = text[start:end]
+        root, _ = _parse(sub)
+    else:
+        # Embedded in a larger JSON file (CloudFormation JSON): parse the file, take the
+        # node, so indentation is measured against the real lines.
+        full, _ = _parse(text)
+        root = _node_at(full, start, end)
+        if root is None or not is_object(root):
+            raise EditError("the embedded policy document was not found")
+        sub = text
+        start = 0
     stmts = _statements(root)
     style = detect_style(sub, root, stmts)
     principal_value = (
@@ -160,6 +179,24 @@ def plan_grant(
         stmt,
         f"new statement {sid!r}: {how}",
     )
+
+
+def _node_at(node: Any, start: int, end: int) -> Any:
+    """The node spanning exactly `start`..`end` (depth-first)."""
+    if node.span.start == start and node.span.end == end:
+        return node
+    if not (node.span.start <= start and end <= node.span.end):
+        return None
+    children: list[Any] = []
+    if is_object(node):
+        children = [m.value for m in node.members]
+    elif is_array(node):
+        children = list(node.items)
+    for child in children:
+        found = _node_at(child, start, end)
+        if found is not None:
+            return found
+    return None
 
 
 def _as_list(value: Any) -> list[str]:
@@ -308,10 +345,11 @@ def verify(
             f" (blocked by {', '.join(decision.blocked_by) or 'a deny'})"
         )
     granted = {a.lower() for a in granted_actions}
+    # A key, trust or resource policy governs only its own resource: only the caller's
+    # other actions and other callers are comparable.
+    scope = "*" if ref.kind in ("kms", "trust") else granted_resource
     for other in related_requests(request, doc):
-        if other.action.lower() in granted and (
-            granted_resource == "*" or other.resource == request.resource
-        ):
+        if other.action.lower() in granted and arn_matches(scope, other.resource):
             continue
         before = evaluate(other, policy_set).decision
         after = evaluate(other, after_set).decision
@@ -462,25 +500,36 @@ def _deny_fixes(
                 deny=reason,
             )
         )
-        if not reason.file:
+        file = reason.file
+        if not file:
             continue
         try:
-            text = _read(read_text, Path(reason.file))
+            text = _read(read_text, Path(file))
             root, _ = _parse(text)
         except (OSError, EditError, UnicodeDecodeError):
             continue
         stmts = _statements(root)
         node = root.get("Statement")
-        if reason.statement_index >= len(stmts) or not hasattr(node, "items"):
+        if reason.statement_index >= len(stmts) or not is_array(node):
             continue
+        if reason.line is None:
+            line = stmts[reason.statement_index].span.start_line
+            reason = replace(reason, line=line)
+            where = f"{file}:{line}"
+            out[-1] = replace(
+                out[-1],
+                deny=reason,
+                title=f"Explicit deny: {where} ({sid})",
+                explanation=out[-1].explanation.replace(f"{file}:None", where),
+            )
         edit = remove_statement(text, node, stmts[reason.statement_index])
         new_text = apply_edits(text, (edit,))
         try:
             new_doc = json.loads(new_text)
         except ValueError:
             continue
-        new_policy = Policy(document=new_doc, name=reason.policy_name, file=reason.file)
-        after = _replace_file(policy_set, reason.file, new_policy)
+        new_policy = Policy(document=new_doc, name=reason.policy_name, file=file)
+        after = _replace_file(policy_set, file, new_policy)
         d = evaluate(request, after)
         still = (
             ""
@@ -489,8 +538,8 @@ def _deny_fixes(
         )
         out.append(
             Fix(
-                title=f"Remove the Deny statement {sid} from {Path(reason.file).name}",
-                path=reason.file,
+                title=f"Remove the Deny statement {sid} from {Path(file).name}",
+                path=file,
                 edits=(edit,),
                 kind="remove-deny",
                 verified=d.decision != "explicit_deny",
@@ -530,6 +579,18 @@ def _explain(denial: Denial, message: str) -> Fix:
     )
 
 
+def _blocking_level(
+    index: WorkspaceIndex, kind: str, principal: str, resource: str, action: str
+) -> list[PolicyRef]:
+    """The policies of the first org level where no policy allows the request."""
+    request = Request(principal, action, resource)
+    for level in index.org_policies(kind):
+        policies = [p for p in (index.policy(r) for r in level) if p is not None]
+        if not evaluate(request, PolicySet(identity=tuple(policies))).allowed:
+            return list(level)[:1]
+    return []
+
+
 def target_refs(
     denial: Denial, index: WorkspaceIndex, decision: Decision
 ) -> tuple[list[PolicyRef], str]:
@@ -555,8 +616,7 @@ def target_refs(
         elif t in ("permissions_boundary", "session"):
             refs = list(index.policies_for(principal, kind=_REF_KIND[t]))
         elif t in ("scp", "rcp"):
-            levels = index.org_policies(t)
-            refs = [r for lvl in levels for r in lvl][:1]
+            refs = _blocking_level(index, t, principal, resource, denial.action or "")
         else:
             refs = []
         if refs:
@@ -621,6 +681,15 @@ def propose_fixes(
                 denial,
                 f"explicitly denied by a {denial.policy_type or 'policy'} that is not in the "
                 "workspace (an Allow cannot override an explicit Deny)",
+            )
+        ]
+    if decision.allowed and policy is None:
+        where = ", ".join(sorted({r.file or r.policy_type for r in decision.reasons}))
+        return [
+            _explain(
+                denial,
+                f"the workspace policies already allow this request ({where}); the denial "
+                "comes from a policy outside the workspace, or the deployed policies differ",
             )
         ]
     if not refs:

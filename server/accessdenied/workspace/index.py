@@ -93,7 +93,8 @@ def principal_forms(principal: str) -> tuple[str, ...]:
 
 def _read_text(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8", newline="") as fh:
+            return fh.read()
     except (OSError, UnicodeDecodeError):
         return None
 
