@@ -3,6 +3,7 @@
 # bin/node and the include/node headers node-gyp needs. Into build/editors/node24, cached.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/test-deps.d/_editors.bash
 NODE_VERSION=24.22.3
 dst=build/editors/node24
 if [ "$("$dst/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ]; then

@@ -3,6 +3,7 @@
 # Node 24's headers (the machine's npmrc points nodedir at /usr). Cached in build/editors.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/test-deps.d/_editors.bash
 ROOT=$PWD
 CS_VERSION=4.139.1
 dst=build/editors/code-server
