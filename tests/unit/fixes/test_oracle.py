@@ -43,6 +43,9 @@ class _Oracle:
         )
 
     def decide(self, principal: str, action: str, resource: str, doc: Any) -> str:
+        if not doc.get("Statement"):
+            # The raw engine throws on a document without statements; it grants nothing.
+            return "implicit_deny"
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         case = {
