@@ -9,7 +9,6 @@ import {
   type ServerOptions,
   State,
   Trace,
-  TransportKind,
 } from "vscode-languageclient/node";
 
 import {
@@ -115,7 +114,7 @@ async function startClient(): Promise<void> {
   const serverOptions: ServerOptions = {
     command: resolved.command,
     args: resolved.args,
-    transport: TransportKind.stdio,
+    // No `transport`: with TransportKind.stdio the client appends `--stdio` to the arguments.
     options: { cwd, env: { ...process.env, ...resolved.env } },
   };
   const clientOptions: LanguageClientOptions = {
