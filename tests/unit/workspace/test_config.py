@@ -77,3 +77,11 @@ def test_load_config_errors_name_the_line(
     assert info.value.line == line
     assert fragment in str(info.value)
     assert str(info.value).startswith(f"{tmp_path / '.accessdenied.toml'}:{line}: ")
+
+
+def test_config_schema_is_valid_draft_2020_12() -> None:
+    import jsonschema
+
+    from accessdenied.workspace.config import config_schema
+
+    jsonschema.Draft202012Validator.check_schema(dict(config_schema()))
