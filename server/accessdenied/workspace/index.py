@@ -131,7 +131,6 @@ def read_file_info(path: Path) -> FileInfo:
             value = None
         if isinstance(value, dict) and ("Statement" in value or "Version" in value):
             doc = value
-            lines = _statement_lines(text, value)
     try:
         bindings = tuple(iac_bindings(path, text))
     except Exception:
@@ -150,6 +149,9 @@ class WorkspaceIndex:
     refs: tuple[PolicyRef, ...] = ()
     config_error: ConfigError | None = None
     _docs: dict[Path, FileInfo] = field(default_factory=dict, repr=False, compare=False)
+    _lines: dict[tuple[Path, int], tuple[int, ...] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     #: principal name -> files that match a naming pattern for it (with the pattern).
     _by_name: Mapping[str, tuple[tuple[Path, str], ...]] = field(
         default_factory=dict, repr=False, compare=False
@@ -261,7 +263,14 @@ class WorkspaceIndex:
         if doc is None:
             return None
         info = self.files.get(ref.path) or self._docs.get(ref.path)
-        lines = info.statement_lines if info and ref.span_in_file is None else None
+        lines = None
+        if info is not None and ref.span_in_file is None:
+            # Statement lines are computed on first use (a full positional parse).
+            key = (ref.path, info.mtime_ns)
+            if key not in self._lines:
+                text = _read_text(ref.path)
+                self._lines[key] = _statement_lines(text, doc) if text else None
+            lines = self._lines[key]
         return Policy(
             document=doc,
             name=ref.name or ref.path.name,
@@ -365,10 +374,11 @@ def _rank(refs: list[PolicyRef]) -> tuple[PolicyRef, ...]:
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    # String slicing: pathlib's relative_to dominates updated() on large trees.
+    p, r = str(path), str(root)
+    if p.startswith(r + os.sep):
+        return p[len(r) + 1 :].replace(os.sep, "/")
+    return path.as_posix()
 
 
 def _under(path: Path, root: Path) -> bool:
