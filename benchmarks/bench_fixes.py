@@ -81,7 +81,8 @@ def main() -> None:
             start = time.perf_counter()
             fixes = propose_fixes(denial, index)
             times.append(time.perf_counter() - start)
-        assert fixes and fixes[0].verified, fixes
+        assert fixes, "no fix"
+        assert fixes[0].verified, fixes[0].explanation
         p50 = statistics.median(times) * 1000
         emit("propose_fixes + verification, p50", p50, "ms", "<= 100 ms", p50 <= 100)
 
