@@ -1,0 +1,528 @@
+"""The IAM catalog: loading the snapshot and answering queries.
+
+The snapshot (see scripts/build_catalog.py) is one gzip JSON document. Loading parses it
+once; `Service`/`Action` objects are built lazily per service (under a lock) and then
+shared. Everything returned is frozen.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import gzip
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from accessdenied.catalog.model import (
+    Action,
+    ActionResource,
+    CatalogInfo,
+    ConditionKey,
+    ResourceType,
+    Service,
+    normalise_access_level,
+)
+
+SNAPSHOT_NAME = "catalog.json.gz"
+CACHE_NAME = "catalog.json.gz"
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+_VERSIONED_OP = re.compile(r"^(?P<op>[A-Za-z]+?)(?:20\d{6}(?:v\d+)?)$")
+
+
+def bundled_path() -> Path:
+    """The snapshot shipped inside the package."""
+    return Path(str(resources.files("accessdenied.catalog") / "data" / SNAPSHOT_NAME))
+
+
+def cache_dir() -> Path:
+    """The user cache directory ($XDG_CACHE_HOME/accessdenied or ~/.cache/accessdenied)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "accessdenied"
+
+
+def cache_path() -> Path:
+    """Where `accessdenied catalog update` writes the refreshed catalog."""
+    return cache_dir() / CACHE_NAME
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """Parse a snapshot file (gzip JSON); raises OSError/ValueError when unusable."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    data = json.loads(raw)
+    if not isinstance(data, dict) or "services" not in data:
+        raise ValueError(f"{path}: not an accessdenied catalog snapshot")
+    return data
+
+
+def norm_hint(text: str) -> str:
+    """Normalised service hint: lower case, no spaces/dashes/dots, no `.amazonaws.com`."""
+    t = text.strip().lower()
+    for suffix in (".amazonaws.com.cn", ".amazonaws.com"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+    return re.sub(r"[\s_\-.]+", "", t)
+
+
+def _template_regex(name: str) -> re.Pattern[str]:
+    """`aws:RequestTag/${TagKey}` -> a case-insensitive anchored regex for concrete keys."""
+    parts = _TEMPLATE.split(name)
+    return re.compile(".+".join(re.escape(p) for p in parts) + r"\Z", re.IGNORECASE)
+
+
+class Catalog:
+    """The IAM service catalog (immutable from the outside, thread-safe)."""
+
+    def __init__(
+        self, data: Mapping[str, Any], path: str = "", origin: str = "bundled"
+    ):
+        self._data = data
+        self._path = path
+        self._origin = origin
+        self._lock = threading.RLock()
+        self._raw: dict[str, list[Any]] = {s[0]: s for s in data["services"]}
+        self._lower_prefix = {p.lower(): p for p in self._raw}
+        self._built: dict[str, Service] = {}
+        self._hints: dict[str, str] = dict(data.get("hints", {}))
+        self._deps: dict[str, dict[str, list[str]]] = data.get("dependent_actions", {})
+        self._ops: dict[str, dict[str, list[str]]] = {
+            p: {op.lower(): list(v) for op, v in ops.items()}
+            for p, ops in data.get("operations", {}).items()
+        }
+        # Operations -> AuthorizedActions from the AWS service reference (catalog update).
+        self._ref_ops: dict[str, dict[str, list[str]]] = {
+            p: {op.lower(): list(v) for op, v in ops.items()}
+            for p, ops in data.get("reference_operations", {}).items()
+        }
+        self._api_ops_raw: dict[str, str] = data.get("api_operations", {})
+        self._api_ops: dict[str, frozenset[str]] | None = None
+        self._global_keys: dict[str, ConditionKey] = {}
+        for name, ktype, desc in data.get("global_condition_keys", []):
+            self._global_keys[name.lower()] = ConditionKey(
+                name, ktype, desc, "aws", True
+            )
+        self._global_templates = [
+            (_template_regex(k.name), k)
+            for k in self._global_keys.values()
+            if _TEMPLATE.search(k.name)
+        ]
+        self._templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        self._all: tuple[Action, ...] | None = None
+        self._by_action_name: dict[str, tuple[str, ...]] | None = None
+
+    # ----------------------------------------------------------------- info
+    def info(self) -> CatalogInfo:
+        """Source, data date and counts."""
+        d = self._data
+        services = d["services"]
+        return CatalogInfo(
+            source=str(d.get("source", "")),
+            data_date=str(d.get("data_date", "")),
+            services=len(services),
+            actions=sum(len(s[2]) for s in services),
+            resource_types=sum(len(s[3]) for s in services),
+            condition_keys=sum(len(s[4]) for s in services)
+            + len(d.get("global_condition_keys", [])),
+            path=self._path,
+            dependent_actions_source=str(d.get("dependent_actions_source", "")),
+            dependent_actions_date=str(d.get("dependent_actions_date", "")),
+            dependent_actions_label=str(d.get("dependent_actions_label", "")),
+            origin=self._origin,
+            operations=sum(len(v) for v in self._ref_ops.values()),
+        )
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The parsed snapshot (read-only use: `catalog update` merges with it)."""
+        return self._data
+
+    # ------------------------------------------------------------- services
+    def services(self) -> tuple[str, ...]:
+        """Every IAM service prefix, sorted."""
+        return tuple(sorted(self._raw))
+
+    def service(self, prefix: str) -> Service | None:
+        """The service with IAM prefix `prefix` (case-insensitive)."""
+        p = self._lower_prefix.get(prefix.strip().lower())
+        if p is None:
+            return None
+        svc = self._built.get(p)
+        if svc is None:
+            with self._lock:
+                svc = self._built.get(p)
+                if svc is None:
+                    svc = self._build_service(p)
+                    self._built[p] = svc
+        return svc
+
+    def _build_service(self, prefix: str) -> Service:
+        _, name, actions_raw, rtypes_raw, ckeys_raw = self._raw[prefix][:5]
+        rtypes = {
+            r[0]: ResourceType(prefix, r[0], tuple(r[1]), tuple(r[2]))
+            for r in rtypes_raw
+        }
+        deps = self._deps.get(prefix, {})
+        actions = []
+        for a in actions_raw:
+            aname, desc, level_raw, res_raw, ckeys = a[:5]
+            level, levels = normalise_access_level(level_raw)
+            res = []
+            for r in res_raw:
+                rt = rtypes.get(r[0]) or ResourceType(prefix, r[0], (), ())
+                res.append(ActionResource(rt, bool(r[1]), tuple(r[2])))
+            actions.append(
+                Action(
+                    service=prefix,
+                    name=aname,
+                    full_name=f"{prefix}:{aname}",
+                    description=desc,
+                    access_level=level,
+                    resources=tuple(res),
+                    condition_keys=tuple(ckeys),
+                    dependent_actions=tuple(deps.get(aname, ())),
+                    access_levels=levels,
+                )
+            )
+        ckeys_t = tuple(ConditionKey(k, t, d, prefix) for k, t, d in ckeys_raw)
+        return Service(
+            prefix=prefix,
+            name=name,
+            actions=tuple(actions),
+            resource_types=tuple(rtypes.values()),
+            condition_keys=ckeys_t,
+            _by_lower={a.name.lower(): a for a in actions},
+        )
+
+    # -------------------------------------------------------------- actions
+    def action(self, name: str) -> Action | None:
+        """`s3:GetObject` (any case) -> Action, None when unknown or malformed."""
+        prefix, sep, aname = name.strip().partition(":")
+        if not sep or not aname:
+            return None
+        svc = self.service(prefix)
+        return svc.action(aname) if svc is not None else None
+
+    def all_actions(self) -> tuple[Action, ...]:
+        """Every action of every service (built on first use)."""
+        if self._all is None:
+            out: list[Action] = []
+            for p in self.services():
+                svc = self.service(p)
+                if svc is not None:
+                    out.extend(svc.actions)
+            self._all = tuple(out)
+        return self._all
+
+    def expand(self, pattern: str) -> tuple[Action, ...]:
+        """Actions matching an IAM action pattern (`s3:Get*`, `s3:*`, `*`, `?`)."""
+        return self._expand(pattern.strip().lower())
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - the catalog lives for the process
+    def _expand(self, pattern: str) -> tuple[Action, ...]:
+        if pattern == "*":
+            return self.all_actions()
+        prefix, sep, aname = pattern.partition(":")
+        if not sep:
+            return ()
+        if any(c in prefix for c in "*?"):
+            prefixes = [p for p in self.services() if fnmatch.fnmatchcase(p, prefix)]
+        else:
+            p = self._lower_prefix.get(prefix)
+            prefixes = [p] if p else []
+        rx = re.compile(fnmatch.translate(aname), re.IGNORECASE)
+        out: list[Action] = []
+        for p in prefixes:
+            svc = self.service(p)
+            if svc is None:
+                continue
+            if aname == "*":
+                out.extend(svc.actions)
+            elif not any(c in aname for c in "*?"):
+                a = svc.action(aname)
+                if a is not None:
+                    out.append(a)
+            else:
+                out.extend(a for a in svc.actions if rx.match(a.name))
+        return tuple(out)
+
+    def action_resources(self, action: str) -> tuple[ActionResource, ...]:
+        """The resource types `action` can be used with (empty: only `*`)."""
+        a = self.action(action)
+        return a.resources if a is not None else ()
+
+    def arn_templates(self, action: str) -> tuple[str, ...]:
+        """ARN formats for the action's resource types, required first (least privilege)."""
+        a = self.action(action)
+        return a.arn_templates if a is not None else ()
+
+    def dependent_actions(self, action: str) -> tuple[str, ...]:
+        """Dependent actions from the frozen overlay (AWS stopped publishing them 2026-07)."""
+        a = self.action(action)
+        return a.dependent_actions if a is not None else ()
+
+    # --------------------------------------------------------- resource types
+    def resource_type(self, service: str, name: str) -> ResourceType | None:
+        """A resource type by service prefix and name (case-insensitive)."""
+        svc = self.service(service)
+        if svc is None:
+            return None
+        for rt in svc.resource_types:
+            if rt.name.lower() == name.lower():
+                return rt
+        return None
+
+    def resource_types_for_arn(
+        self, arn: str, service: str | None = None
+    ) -> tuple[ResourceType, ...]:
+        """Resource types whose ARN format matches `arn`, most specific first.
+
+        The service defaults to the ARN's service field; when several formats match, only
+        the most specific ones are kept (an object ARN is not also a bucket).
+        """
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return ()
+        prefixes: list[str] = []
+        if service:
+            p = self.service_prefix(service)
+            if p:
+                prefixes.append(p)
+        else:
+            p = self._lower_prefix.get(parts[2].lower())
+            if p:
+                prefixes.append(p)
+            # s3 access points, s3-object-lambda, ...: resource types of sibling
+            # services that share the ARN's service field.
+            for q, raw in self._raw.items():
+                if q != p and any(f":{parts[2]}:" in f for r in raw[3] for f in r[1]):
+                    prefixes.append(q)
+        found: list[ResourceType] = []
+        for q in prefixes:
+            svc = self.service(q)
+            if svc is not None:
+                found.extend(rt for rt in svc.resource_types if rt.matches(arn))
+        if not found:
+            return ()
+        best = max(_match_specificity(rt, arn) for rt in found)
+        ranked = [rt for rt in found if _match_specificity(rt, arn) == best]
+        ranked.sort(
+            key=lambda rt: (rt.service != (prefixes[0] if prefixes else ""), rt.name)
+        )
+        return tuple(ranked)
+
+    # --------------------------------------------------------- condition keys
+    def condition_key(self, key: str, action: str | None = None) -> ConditionKey | None:
+        """A condition key by name (case-insensitive), incl. templated and global keys.
+
+        `aws:RequestTag/Owner` resolves to `aws:RequestTag/${TagKey}`,
+        `s3:ExistingObjectTag/team` to `s3:ExistingObjectTag/<key>`. With `action`, the
+        action's service is searched first (its description/type wins).
+        """
+        k = key.strip()
+        prefix, sep, _ = k.partition(":")
+        if not sep:
+            return None
+        services: list[str] = []
+        if action:
+            ap = action.partition(":")[0].lower()
+            if ap in self._lower_prefix:
+                services.append(self._lower_prefix[ap])
+        own = self._lower_prefix.get(prefix.lower())
+        if own and own not in services:
+            services.append(own)
+        if prefix.lower() == "aws":
+            found = self._global_keys.get(k.lower())
+            if found is not None:
+                return found
+            for rx, ck in self._global_templates:
+                if rx.match(k):
+                    return ck
+        for p in services:
+            svc = self.service(p)
+            if svc is None:
+                continue
+            for ck in svc.condition_keys:
+                if ck.name.lower() == k.lower():
+                    return ck
+            for rx, name in self._templates_for(p):
+                if rx.match(k):
+                    for ck in svc.condition_keys:
+                        if ck.name == name:
+                            return ck
+                    return ConditionKey(name, "String", "", p)
+        return None
+
+    def _templates_for(self, prefix: str) -> list[tuple[re.Pattern[str], str]]:
+        found = self._templates.get(prefix)
+        if found is None:
+            out: list[tuple[re.Pattern[str], str]] = []
+            svc = self.service(prefix)
+            for ck in svc.condition_keys if svc else ():
+                if _TEMPLATE.search(ck.name):
+                    out.append((_template_regex(ck.name), ck.name))
+            patterns = self._data.get("condition_patterns", {}).get(prefix, {})
+            for rx, name in patterns.items():
+                try:
+                    out.append((re.compile(rx + r"\Z", re.IGNORECASE), name))
+                except re.error:
+                    continue
+            self._templates[prefix] = found = out
+        return found
+
+    def global_condition_keys(self) -> tuple[ConditionKey, ...]:
+        """The AWS global condition keys (aws:...)."""
+        return tuple(self._global_keys.values())
+
+    # ------------------------------------------------------------ operations
+    def service_prefix(self, hint: str) -> str | None:
+        """IAM prefix from any service hint: prefix, SDK id, endpoint, eventSource."""
+        if not hint or not hint.strip():
+            return None
+        direct = self._lower_prefix.get(hint.strip().lower())
+        if direct:
+            return direct
+        h = norm_hint(hint)
+        if h in self._hints:
+            return self._hints[h]
+        for head in ("amazon", "aws"):
+            if h.startswith(head) and h[len(head) :] in self._hints:
+                return self._hints[h[len(head) :]]
+        for tail in ("client", "service", "async"):
+            if h.endswith(tail) and len(h) > len(tail):
+                return self.service_prefix(h[: -len(tail)])
+        return None
+
+    def actions_for_operation(
+        self, operation: str, service: str | None = None
+    ) -> tuple[str, ...]:
+        """IAM action(s) an API operation needs, canonical `prefix:Action` names.
+
+        Order of evidence: the curated override table (each entry cites an AWS doc page),
+        AWS's Operations -> AuthorizedActions from `catalog update`, then the same-named
+        action under the service's IAM prefix. `GetBucketLocation`, `getBucketLocation`
+        and `get_bucket_location` are the same operation; CloudTrail's versioned Lambda
+        names (`GetFunction20150331v2`) too. Without a service, the operation must
+        identify one service unambiguously.
+        """
+        op = _normalise_operation(operation)
+        if not op:
+            return ()
+        if service:
+            prefix = self.service_prefix(service)
+            if prefix is None:
+                return ()
+            return self._op_in(prefix, op)
+        candidates: list[tuple[str, ...]] = []
+        for ops in self._ops.values():
+            if op in ops:
+                candidates.append(tuple(ops[op]))
+        if len(candidates) == 1:
+            return self._canonical(candidates[0])
+        owners = [p for p, ops in self._api_operations().items() if op in ops]
+        if len(owners) == 1:
+            return self._op_in(owners[0], op)
+        hits = self._action_name_index().get(op, ())
+        if len(hits) == 1:
+            return hits
+        return ()
+
+    def _op_in(self, prefix: str, op: str) -> tuple[str, ...]:
+        curated = self._ops.get(prefix, {}).get(op)
+        if curated:
+            return self._canonical(curated)
+        ref = self._ref_ops.get(prefix, {}).get(op)
+        if ref:
+            return self._canonical(ref)
+        svc = self.service(prefix)
+        a = svc.action(op) if svc is not None else None
+        return (a.full_name,) if a is not None else ()
+
+    def _canonical(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for n in names:
+            a = self.action(n)
+            name = a.full_name if a is not None else n
+            if name not in out:
+                out.append(name)
+        return tuple(out)
+
+    def _api_operations(self) -> dict[str, frozenset[str]]:
+        if self._api_ops is None:
+            self._api_ops = {
+                p: frozenset(o.lower() for o in ops.split())
+                for p, ops in self._api_ops_raw.items()
+            }
+        return self._api_ops
+
+    def _action_name_index(self) -> dict[str, tuple[str, ...]]:
+        if self._by_action_name is None:
+            idx: dict[str, list[str]] = {}
+            for p, raw in self._raw.items():
+                for a in raw[2]:
+                    idx.setdefault(a[0].lower(), []).append(f"{p}:{a[0]}")
+            self._by_action_name = {k: tuple(v) for k, v in idx.items()}
+        return self._by_action_name
+
+    def api_operations(self, prefix: str) -> tuple[str, ...]:
+        """API operation names known for an IAM prefix (from botocore at build time)."""
+        return tuple(self._api_ops_raw.get(prefix, "").split())
+
+
+def _match_specificity(rt: ResourceType, arn: str) -> int:
+    from accessdenied.catalog.model import arn_format_regex, arn_format_specificity
+
+    return max(
+        (
+            arn_format_specificity(f)
+            for f in rt.arn_formats
+            if arn_format_regex(f).match(arn)
+        ),
+        default=-1,
+    )
+
+
+def _normalise_operation(operation: str) -> str:
+    """`getBucketLocation` / `get_bucket_location` / `GetFunction20150331v2` -> lower key."""
+    op = operation.strip()
+    if "." in op:  # "S3.HeadObject", "s3:GetObject"
+        op = op.rsplit(".", 1)[1]
+    if ":" in op:
+        op = op.rsplit(":", 1)[1]
+    op = op.replace("_", "").replace("-", "")
+    m = _VERSIONED_OP.match(op)
+    if m:
+        op = m.group("op")
+    return op.lower() if op.isalnum() else ""
+
+
+def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return str(a.get("data_date", "")) > str(b.get("data_date", ""))
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The shared catalog: the user cache from `catalog update` when newer, else bundled."""
+    bundled = bundled_path()
+    data = read_snapshot(bundled)
+    cached = cache_path()
+    if cached.exists():
+        try:
+            user = read_snapshot(cached)
+        except (OSError, ValueError):
+            user = None
+        if user is not None and _newer(user, data):
+            return Catalog(user, str(cached), "cache")
+    return Catalog(data, str(bundled), "bundled")
+
+
+def load_catalog_from(path: str | os.PathLike[str]) -> Catalog:
+    """A catalog from a given snapshot file (not cached; tests and tools)."""
+    p = Path(path)
+    return Catalog(read_snapshot(p), str(p), "file")
