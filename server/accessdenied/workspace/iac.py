@@ -79,6 +79,32 @@ def _strip(value: Any) -> Any:
     return value
 
 
+_INTRINSICS = ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join", "Fn::If", "Fn::ImportValue")
+
+
+def _resolve(value: Any, r: _Resolver) -> Any:
+    """Intrinsics replaced by static strings (`*` for what is known only at deploy time)."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in _INTRINSICS:
+            key = next(iter(value))
+            if key == "Fn::Join":
+                args = value[key]
+                if (
+                    isinstance(args, list)
+                    and len(args) == 2
+                    and isinstance(args[1], list)
+                ):
+                    parts = [_resolve(v, r) for v in args[1]]
+                    if all(isinstance(p, str) for p in parts):
+                        return str(args[0]).join(parts)
+                return "*"
+            return r.string(value) or "*"
+        return {k: _resolve(v, r) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, r) for v in value]
+    return value
+
+
 def _load_template(text: str, is_json: bool) -> dict[str, Any] | None:
     try:
         if is_json:
@@ -219,7 +245,7 @@ def cloudformation_bindings(path: Path, text: str) -> list[Binding]:
                 kind=kind,
                 target=target,
                 logical=logical,
-                document=_strip(doc) if isinstance(doc, dict) else None,
+                document=_resolve(_strip(doc), r) if isinstance(doc, dict) else None,
                 span=sp,
                 file=path,
                 origin="cloudformation",

@@ -67,9 +67,7 @@ def test_cloudformation_yaml_bindings_resolve_role_name_and_spans() -> None:
     assert doc is not None
     assert doc["Statement"][0]["Sid"] == "ReadJobs"
     # !Sub with pseudo parameters resolves to a wildcard pattern.
-    assert doc["Statement"][0]["Resource"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:report-jobs"
-    }
+    assert doc["Statement"][0]["Resource"] == "arn:aws:sqs:*:*:report-jobs"
     trust = index.trust_policies_for("arn:aws:iam::111122223333:role/report-worker")
     assert [t.kind for t in trust] == ["trust"]
     keys = index.resource_policies_for("arn:aws:kms:us-east-1:111122223333:key/abcd")
