@@ -151,7 +151,7 @@ def test_user_policies_include_groups(account: LiveAccount, moto_env: str) -> No
         PolicyDocument=json.dumps(doc(allow("sqs:SendMessage"))),
     )
     iam.attach_group_policy(
-        GroupName=group, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"
+        GroupName=group, PolicyArn="arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"
     )
     iam.put_user_policy(
         UserName=user,
@@ -163,7 +163,7 @@ def test_user_policies_include_groups(account: LiveAccount, moto_env: str) -> No
     got = {(p.kind, p.name, p.source) for p in pp.identity}
     assert ("inline", "own", None) in got
     assert ("group-inline", "group-inline", group) in got
-    assert ("group-managed", "ReadOnlyAccess", group) in got
+    assert ("group-managed", "AmazonSQSReadOnlyAccess", group) in got
 
 
 def test_policy_set_from_account_evaluates(

@@ -105,7 +105,7 @@ class Clients:
 
     config: LiveConfig
     _session: Any = None
-    _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _caller: dict[str, str] | None = None
 
@@ -137,6 +137,7 @@ class Clients:
     def client(self, service: str, region: str | None = None) -> Any:
         """A guarded client for `service` (read-only operations only)."""
         session = self.session()
+        region = region or self.region()
         key = (service, region)
         with self._lock:
             found = self._clients.get(key)
@@ -150,7 +151,7 @@ class Clients:
             retries={"max_attempts": self.config.max_attempts, "mode": "standard"},
             user_agent_extra="accessdenied-lsp-live",
         )
-        kwargs: dict[str, Any] = {"config": cfg, "region_name": region or self.region()}
+        kwargs: dict[str, Any] = {"config": cfg, "region_name": region}
         if self.config.endpoint_url:
             kwargs["endpoint_url"] = self.config.endpoint_url
         made = session.client(service, **kwargs)
