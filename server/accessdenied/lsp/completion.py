@@ -398,36 +398,9 @@ def _condition_keys(
     return out
 
 
-GLOBAL_KEY_NAMES = (
-    "aws:CalledVia",
-    "aws:CurrentTime",
-    "aws:EpochTime",
-    "aws:MultiFactorAuthPresent",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalTag/${TagKey}",
-    "aws:RequestedRegion",
-    "aws:RequestTag/${TagKey}",
-    "aws:ResourceAccount",
-    "aws:ResourceOrgID",
-    "aws:ResourceTag/${TagKey}",
-    "aws:SecureTransport",
-    "aws:SourceArn",
-    "aws:SourceAccount",
-    "aws:SourceIp",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:TagKeys",
-    "aws:userid",
-    "aws:username",
-    "aws:ViaAWSService",
-)
-
-
 def _global_keys(cat: Any) -> list[str]:
-    """Global `aws:` keys the catalog knows (the names are the documented global keys)."""
-    return [k for k in GLOBAL_KEY_NAMES if cat.condition_key(k) is not None]
+    """The catalog's global `aws:` condition keys."""
+    return [k.name for k in cat.global_condition_keys()]
 
 
 async def completion(

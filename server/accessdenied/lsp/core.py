@@ -102,7 +102,7 @@ def evaluate_denial(denial: Denial, index: Any) -> Any:
     request_cls = entry("evaluate", "Request")
     evaluate = entry("evaluate", "evaluate")
     resource = denial.resource or "*"
-    policy_set = index.policy_set_for(denial.principal, resource)
+    policy_set = index.policy_set_for(denial.principal, resource, denial.action)
     request = request_cls(
         principal=denial.principal, action=denial.action, resource=resource
     )

@@ -273,6 +273,8 @@ def register(server: AccessDeniedServer) -> None:
         uri = params.text_document.uri
         try:
             await analyze(ls, uri)
+        except core.CoreUnavailable:
+            pass  # reported once by core.entry
         except Exception:
             logger.exception("diagnostics for %s failed", uri)
 
@@ -285,6 +287,8 @@ def register(server: AccessDeniedServer) -> None:
         async def run() -> None:
             try:
                 await analyze(ls, uri)
+            except core.CoreUnavailable:
+                pass
             except Exception:
                 logger.exception("diagnostics for %s failed", uri)
 
@@ -302,6 +306,8 @@ def register(server: AccessDeniedServer) -> None:
             pending.cancel()
         try:
             await analyze(ls, uri)
+        except core.CoreUnavailable:
+            pass
         except Exception:
             logger.exception("diagnostics for %s failed", uri)
         if ls.kinds.get(uri) == "policy":

@@ -66,6 +66,9 @@ class DiagnosticStore:
         if not diagnostics and producer not in producers:
             if not producers:
                 del self._by_uri[uri]
+            # An open document always hears back (empty), so clients can clear state.
+            if self.server.open_document(uri) is not None:
+                self.publish(uri, version)
             return
         producers[producer] = list(diagnostics)
         self.publish(uri, version)

@@ -41,8 +41,6 @@ class LogSettings:
     """Glob patterns never scanned."""
     poll_interval: float = 0.5
     """Seconds between polls of watched log files when the client cannot watch files."""
-    max_file_bytes: int = 64 * 1024 * 1024
-    """Log files larger than this are only tailed, never read whole."""
     max_diagnostics: int = 500
     """At most this many denial diagnostics per log file (the newest are kept)."""
 
