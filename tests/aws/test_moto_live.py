@@ -247,6 +247,11 @@ def test_kms_key_policy(account: LiveAccount, moto_env: str) -> None:
     assert rp.document["Statement"][0]["Principal"] == {
         "AWS": f"arn:aws:iam::{ACCOUNT}:root"
     }
+    alias = unique("alias/app")
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    by_alias = account.resource_policy(f"arn:aws:kms:us-east-1:{ACCOUNT}:{alias}")
+    assert by_alias.findings == ()
+    assert by_alias.document == rp.document
 
 
 def test_role_trust_policy_as_resource_policy(
@@ -323,9 +328,14 @@ def organization(moto_env: str) -> dict[str, str]:
         Name=unique("TlsOnly"),
         Type="RESOURCE_CONTROL_POLICY",
     )["Policy"]["PolicySummary"]
+    status = org.create_account(
+        Email=f"{unique('m')}@example.com", AccountName="member"
+    )
+    member = status["CreateAccountStatus"]["AccountId"]
     org.attach_policy(PolicyId=scp["Id"], TargetId=ACCOUNT)
+    org.attach_policy(PolicyId=scp["Id"], TargetId=member)
     org.attach_policy(PolicyId=rcp["Id"], TargetId=root)
-    return {"root": root, "scp": scp["Name"], "rcp": rcp["Name"]}
+    return {"root": root, "scp": scp["Name"], "rcp": rcp["Name"], "member": member}
 
 
 def test_org_scps_and_rcps_by_level(
@@ -348,11 +358,29 @@ def test_org_scps_and_rcps_by_level(
     iam.attach_user_policy(
         UserName=user, PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
     )
+    # moto's caller account is the management account: SCPs do not apply to it.
+    assert op.management_account == ACCOUNT
     arn = f"arn:aws:iam::{ACCOUNT}:user/{user}"
     policy_set, _ = account.policy_set(arn)
-    denied = evaluate(Request(arn, "s3:DeleteBucket", "arn:aws:s3:::x"), policy_set)
+    assert policy_set.management_account == ACCOUNT
+    request = Request(arn, "s3:DeleteBucket", "arn:aws:s3:::x")
+    assert evaluate(request, policy_set).allowed
+    # A member account's principal (moto serves IAM from one account, so the same user's
+    # policies are read) gets the member account's SCP levels: the Deny wins.
+    member_arn = f"arn:aws:iam::{organization['member']}:user/{user}"
+    member_set, findings = account.policy_set(member_arn)
+    assert findings == ()
+    assert [p.name for p in member_set.scps[-1]] == [
+        "SCP FullAWSAccess",
+        f"SCP {organization['scp']}",
+    ]
+    denied = evaluate(
+        Request(member_arn, "s3:DeleteBucket", "arn:aws:s3:::x"), member_set
+    )
     assert denied.decision == "explicit_deny"
-    assert evaluate(Request(arn, "s3:ListBucket", "arn:aws:s3:::x"), policy_set).allowed
+    assert evaluate(
+        Request(member_arn, "s3:ListBucket", "arn:aws:s3:::x"), member_set
+    ).allowed
 
 
 def test_read_only_guard_blocks_writes_before_sending(

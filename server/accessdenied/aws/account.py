@@ -147,12 +147,14 @@ class LiveAccount:
                     document=rp.document, name=f"{rp.kind} policy of {resource}"
                 )
                 kind = {"trust": "trust", "kms": "kms"}.get(rp.kind, "resource")
+        management: str | None = None
         scps: tuple[tuple[Any, ...], ...] = ()
         rcps: tuple[tuple[Any, ...], ...] = ()
         if include_org:
             account = _account_of(principal)
             org = self.org_policies(account)
             findings += org.findings
+            management = org.management_account
             scps = tuple(
                 tuple(Policy(document=p.document, name=f"SCP {p.name}") for p in level)
                 for level in org.scps
@@ -177,6 +179,7 @@ class LiveAccount:
             resource_kind=kind,
             scps=scps,
             rcps=rcps,
+            management_account=management,
             rcp_full_access=False,  # RCPs read from the account already list RCPFullAWSAccess
         )
         return policy_set, tuple(findings)

@@ -87,6 +87,8 @@ class OrgPolicies:
     rcps: tuple[tuple[NamedPolicy, ...], ...] = ()
     readable: bool = False
     findings: tuple[LiveFinding, ...] = ()
+    #: SCPs do not apply to principals of the management account.
+    management_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

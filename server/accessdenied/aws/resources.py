@@ -60,17 +60,30 @@ def fetch_resource_policy(clients: Clients, resource: str) -> ResourcePolicy:
         )
         doc = out.get("Policy") if out else None
     elif service == "kms":
-        key_id = resource if rest.startswith("key/") else rest
-        # PolicyName "default" is the only key policy name (AWS_RAM aside); moto needs it.
-        out = attempt(
-            findings,
-            "kms",
-            "GetKeyPolicy",
-            f"read the key policy of {rest}",
-            lambda: clients.client("kms", _region(clients, region)).get_key_policy(
-                KeyId=key_id, PolicyName="default"
-            ),
-        )
+        kms = clients.client("kms", _region(clients, region))
+        key_id: str | None = resource
+        if rest.startswith("alias/"):
+            # GetKeyPolicy takes a key id or key ARN only: resolve the alias first.
+            meta = attempt(
+                findings,
+                "kms",
+                "DescribeKey",
+                f"resolve {rest}",
+                lambda: kms.describe_key(KeyId=resource)["KeyMetadata"],
+            )
+            key_id = str(meta["Arn"]) if meta else None
+        out = None
+        if key_id is not None:
+            kid = key_id
+            # PolicyName "default" is the only key policy name (AWS_RAM aside); moto
+            # needs it spelled out.
+            out = attempt(
+                findings,
+                "kms",
+                "GetKeyPolicy",
+                f"read the key policy of {rest}",
+                lambda: kms.get_key_policy(KeyId=kid, PolicyName="default"),
+            )
         doc = out.get("Policy") if out else None
     elif service == "sqs":
         sqs = clients.client("sqs", _region(clients, region))
@@ -227,6 +240,16 @@ def fetch_org_policies(clients: Clients, account: str | None = None) -> OrgPolic
         target = str(parent["Id"])
     if findings:
         return OrgPolicies(account, readable=False, findings=tuple(findings))
+    described = attempt(
+        findings,
+        "organizations",
+        "DescribeOrganization",
+        "read the organization",
+        lambda: org.describe_organization()["Organization"],
+    )
+    management = (
+        str(described.get("MasterAccountId") or "") or None if described else None
+    )
     chain.reverse()
     scps = tuple(
         _org_policies(clients, t, "SERVICE_CONTROL_POLICY", findings) for t in chain
@@ -236,6 +259,7 @@ def fetch_org_policies(clients: Clients, account: str | None = None) -> OrgPolic
     )
     return OrgPolicies(
         account,
+        management_account=management,
         scps=scps if any(scps) else (),
         rcps=rcps if any(rcps) else (),
         readable=not findings,

@@ -24,6 +24,8 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +44,8 @@ from accessdenied.denials.model import Denial
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: Seconds a hover waits for live data before showing "reading..." (lookup continues).
+HOVER_BUDGET = 2.0
 OFF_MESSAGE = "live AWS mode is off (setting accessdenied.aws.liveMode)"
 
 
@@ -114,6 +118,8 @@ class LiveMode:
         self.config = config
         self._account = account
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._hover_jobs: dict[str, Future[str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> LiveMode:
@@ -300,13 +306,39 @@ class LiveMode:
             lambda a: a.diff_with_workspace(principal, workspace),
         )
 
-    def hover_markdown(self, arn: str) -> str:
-        """Markdown for a principal/resource hover (blocking; call from a worker thread)."""
-        from accessdenied.evaluate import parse_principal
+    def hover_markdown(self, arn: str, budget: float | None = None) -> str:
+        """Markdown for a principal/resource hover (call from a worker thread).
 
+        Waits at most `budget` seconds (default `HOVER_BUDGET`); a slower lookup keeps
+        running in the background, fills the cache, and the next hover shows it.
+        """
         blocked = self._blocked()
         if blocked is not None:
             return f"_{blocked.message}_"
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="accessdenied-live"
+                )
+            job = self._hover_jobs.get(arn)
+            if job is None:
+                job = self._pool.submit(self._hover_text, arn)
+                self._hover_jobs[arn] = job
+                job.add_done_callback(lambda _f: self._hover_jobs.pop(arn, None))
+        try:
+            return job.result(timeout=HOVER_BUDGET if budget is None else budget)
+        except FutureTimeout:
+            return (
+                "**Live (AWS account)**\n\n_Reading deployed policies from AWS; "
+                "hover again in a moment._"
+            )
+        except Exception as exc:  # a bug in rendering: report, never crash the hover
+            logger.warning("live hover of %s failed: %s", arn, redact(str(exc)))
+            return f"_live mode could not read {arn}_"
+
+    def _hover_text(self, arn: str) -> str:
+        from accessdenied.evaluate import parse_principal
+
         lines = ["**Live (AWS account)**"]
         kind = parse_principal(arn).kind
         if kind in ("role", "user", "assumed_role", "assumed-role", "session"):
