@@ -1,0 +1,250 @@
+"""One named regex per message family (shared/reference/denial-formats.md).
+
+All patterns run on normalized text (see `normalize.py`): escapes undone, ANSI removed,
+wrapped tokens rejoined, real line breaks kept as `\\n`. Fixed phrases use `\\s*` between
+words because a terminal wrap can glue two words together.
+
+Every quantifier is bounded or over a class that cannot overlap its neighbour, so matching is
+linear in the window (tests/unit/denials/test_linear_time.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Literals at least one of which occurs in every denial family: the prefilter.
+PREFILTER_LITERALS: tuple[str, ...] = (
+    "uthoriz",  # not authorized / Unauthorized / AuthorizationError
+    "enied",  # Access Denied / AccessDenied / is denied / Access denied
+    "Forbidden",
+    "not allowed",
+    "has been disabled",
+    "explicitDeny",
+    "have access to the model",
+)
+
+# A token of a principal/resource: no whitespace or quotes; `<account id>`-style
+# placeholders (which may contain a space) count as one token part.
+_TOK = r"(?:<(?!/)[^<>\n\"]{0,40}>|[^\s\"'<>\)\]\[,;])"
+
+WS = r"[ \t\n]*"
+
+POLICY_TYPES = {
+    "identity-based policy": "identity",
+    "identity-based policies": "identity",
+    "resource-based policy": "resource",
+    "resource-based policies": "resource",
+    "service control policy": "scp",
+    "service control policies": "scp",
+    "resource control policy": "rcp",
+    "resource control policies": "rcp",
+    "vpc endpoint policy": "vpc_endpoint",
+    "vpc endpoint policies": "vpc_endpoint",
+    "permissions boundary": "permissions_boundary",
+    "permissions boundaries": "permissions_boundary",
+    "permission boundary": "permissions_boundary",
+    "session policy": "session",
+    "sessions policy": "session",
+    "session policies": "session",
+    "role trust policy": "resource",
+    "trust policy": "resource",
+}
+_PTYPE = (
+    r"(?:identity-based\s*polic(?:y|ies)|resource-based\s*polic(?:y|ies)|"
+    r"service\s*control\s*polic(?:y|ies)|resource\s*control\s*polic(?:y|ies)|"
+    r"VPC\s*endpoint\s*polic(?:y|ies)|permissions?\s*boundar(?:y|ies)|"
+    r"sessions?\s*polic(?:y|ies)|(?:role\s*)?trust\s*policy)"
+)
+
+# --- the core IAM sentence ---------------------------------------------------------------
+# `User: <p> is not authorized to perform: <a> on resource: <r> <reason>[: <policy-arn>]`
+# Found by its anchor; the principal is read backwards, the rest forwards.
+CORE_ANCHOR = re.compile(r"(?:is\s*)?not\s*authorized\s*to\s*perform:?", re.IGNORECASE)
+CORE_BEFORE = re.compile(
+    r"(?:User(?::[ \t\n]*(?P<principal>"
+    + _TOK
+    + r"{1,400}?)|[ \t\n]+(?:with\s*accountId:"
+    r"\s*[^\s]{1,40}\s*)?|)|(?P<you>You\s*are)|(?P<role>service\s*role))[ \t\n]*\Z"
+)
+CORE_AFTER = re.compile(
+    r"[ \t]*\n?[ \t]*"
+    r"(?:(?P<action>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80})|null(?![\w-]))"
+    r"|(?P<service>[a-z][a-z0-9-]{1,40})(?=[ \t]*\(truncated))"
+    r"(?:,[ \t]*(?P<more>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80}[ \t]*,?[ \t]*)"
+    r"{1,10}))?"
+    r"(?:[ \t\n]*(?:on\s*(?:the\s*)?resource:?|on)[ \t]*\n?[ \t]*"
+    r"(?P<resource>\"[^\"\n]{1,600}\"|"
+    r"(?:this|the\s*specified|the)\s*resource(?![\w-])|"
+    r"(?:(?:role|user|policy|group|instance-profile)\s(?=[\w-]))?" + _TOK + r"{1,600}?)"
+    r"(?=because[ \t\n]|with\s*an\s*explicit|\.\s|\.$|\.\Z|[\s\"'\)\]\[,;]|</|\Z))?",
+)
+# Reason clauses right after the sentence (searched in the few hundred characters after it).
+REASON_IMPLICIT = re.compile(
+    r"[ \t\n.]*because\s*(?:no|the)\s*(?P<ptype>" + _PTYPE + r")\s*allows?"
+    r"(?:\s*the\s*(?P<raction>[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80})\s*action)?",
+    re.IGNORECASE,
+)
+REASON_EXPLICIT = re.compile(
+    r"[ \t\n.]*(?:with|due\s*to)\s*an\s*explicit\s*deny"
+    r"(?:\s*in\s*(?:a|an|the)\s*(?P<ptype>" + _PTYPE + r"))?"
+    r"(?P<transitive>\s*transitively\s*through\s*an?\s*service\s*control\s*policy)?"
+    r"(?:[ \t]*:[ \t\n]*(?P<parn>(?:arn:[A-Za-z0-9-]{1,20}:[A-Za-z0-9-]{1,40}:|\.\.\./)"
+    + _TOK
+    + r"{1,300}?)(?=\.?(?:[\s\"'\)\],;]|\Z)))?",
+    re.IGNORECASE,
+)
+REASON_S3 = re.compile(
+    r"[ \t\n.]*because\s*(?:public\s*(?:ACLs|policies)\s*are\s*prevented\s*by\s*the\s*"
+    r"\w{1,30}\s*setting\s*in\s*S3\s*Block\s*Public\s*Access|this\s*bucket\s*has\s*blocked"
+    r"[^.\n]{1,200})\.?",
+    re.IGNORECASE,
+)
+
+# --- service-specific wordings -------------------------------------------------------------
+EC2_MESSAGE = re.compile(
+    r"You\s*are\s*not\s*authorized\s*to\s*perform\s*this\s*operation\.?"
+)
+ENCODED = re.compile(
+    r"[ \t\n.]*Encoded\s*authorization\s*failure\s*message:[ \t]*"
+    r"(?P<blob>[A-Za-z0-9_\-]{1,6000}(?:\n[A-Za-z0-9_\-]{20,6000}){0,30}|\.\.\.|)"
+)
+S3_BARE = re.compile(r"(?<![\w-])Access[ \t\n]Denied(?![\w-])(?!\.\s*Check the trust)")
+FORBIDDEN = re.compile(
+    r"(?:\((?:403|Forbidden)\)\s*when\s*calling\s*the\s*\w{1,80}\s*operation:\s*"
+    r"|api\s*error\s*Forbidden:\s*|(?<![\w.])Forbidden:\s*)"
+    r"(?P<msg>Forbidden)(?![\w-])"
+    r"|(?P<net>Error\s*making\s*request\s*with\s*Error\s*Code\s*Forbidden\s*and\s*Http"
+    r"\s*Status\s*Code\s*Forbidden\.?)"
+)
+SQS = re.compile(
+    r"Access\s*to\s*the\s*resource\s*(?P<resource>https?://[^\s\"']{1,200}?)\s*is\s*denied\.?"
+)
+KMS_CIPHERTEXT = re.compile(
+    r"The\s*ciphertext\s*refers\s*to\s*a\s*customer\s*master\s*key\s*that\s*does\s*not\s*"
+    r"exist,\s*does\s*not\s*exist\s*in\s*this\s*region,\s*or\s*you\s*are\s*not\s*allowed"
+    r"\s*to\s*access\.?"
+)
+KMS_NOT_ALLOWED = re.compile(r"Access\s*to\s*KMS\s*is\s*not\s*allowed\.?")
+LOGS_KMS = re.compile(
+    r"The\s*specified\s*KMS\s*key\s*does\s*not\s*exist\s*or\s*is\s*not\s*allowed\s*to\s*be"
+    r"\s*used\s*with\s*(?:Arn|ARN)\s*'(?P<resource>[^'\n]{1,400})'"
+)
+LOGS_TAGS = re.compile(
+    r"User\s*with\s*accountId:\s*(?P<account>[^\s]{1,40})\s*is\s*not\s*authorized\s*to\s*"
+    r"perform\s*(?P<operation>\w{1,80})(?:\s*with\s*Tags)?"
+)
+EFS = re.compile(
+    r"User\s*is\s*not\s*authorized\s*to\s*perform\s*that\s*action\s*on\s*the\s*specified"
+    r"\s*resource(?:\s*Service:\s*(?P<service>\w{1,40}))?"
+)
+EFS_CSI = re.compile(
+    r"(?<![\w])Unauthorized\s*to\s*perform\s*operation\s*(?P<operation>\w{1,80})\.?"
+    r"|Access\s*Denied\.\s*Please\s*ensure\s*you\s*have\s*the\s*right\s*AWS\s*permissions"
+)
+BEDROCK = re.compile(
+    r"You\s*don't\s*have\s*access\s*to\s*the\s*model\s*with\s*the\s*specified\s*model\s*ID\.?"
+    r"|Your\s*account\s*is\s*not\s*authorized\s*to\s*invoke\s*this\s*API\s*operation\.?"
+)
+MARKETPLACE = re.compile(
+    r"Model\s*access\s*is\s*denied\s*due\s*to\s*IAM\s*user\s*or\s*service\s*role\s*is\s*not"
+    r"\s*authorized\s*to\s*perform\s*the\s*required\s*AWS\s*Marketplace\s*actions\s*"
+    r"\((?P<actions>[^)\n]{1,400})\)"
+)
+APIGW = re.compile(
+    r"User\s*is\s*not\s*authorized\s*to\s*access\s*this\s*resource"
+    r"(?P<explicit>\s*with\s*an\s*explicit\s*deny(?:\s*in\s*an?\s*(?P<ptype>"
+    + _PTYPE
+    + r"))?)?"
+)
+MAKE_CALL = re.compile(r"User\s*is\s*not\s*authorized\s*to\s*make\s*this\s*call\.?")
+S3_DISABLED = re.compile(r"All\s*access\s*to\s*this\s*object\s*has\s*been\s*disabled")
+CT_TRUST = re.compile(
+    r"Access\s*denied\.\s*Check\s*the\s*trust\s*relationships\s*for\s*your\s*role\.?"
+)
+DECODED = re.compile(
+    r"\"allowed\"\s*:\s*false\s*,\s*\"explicitDeny\"\s*:\s*(?P<ex>true|false)"
+)
+DECODED_PRINCIPAL = re.compile(
+    r"\"context\"\s*:\s*\{\s*\"principal\"\s*:\s*\{[^{}]{0,400}?\"arn\"\s*:\s*\"(?P<v>[^\"]{1,400})\""
+)
+DECODED_ACTION = re.compile(
+    r"\"action\"\s*:\s*\"(?P<v>[^\"]{1,200})\"\s*,\s*\"resource\"\s*:\s*\"(?P<r>[^\"]{0,800})\""
+)
+
+# --- envelopes (context around a message) ----------------------------------------------------
+# Each "before" pattern must end right where the message starts.
+BOTOCORE = re.compile(
+    r"(?:An\s*error|A\s*client\s*error)\s*(?:occurred\s*)?\((?P<code>[\w.]{1,80})\)\s*"
+    r"(?:occurred\s*)?when\s*calling\s*the\s*(?P<operation>\w{1,80})\s*operation"
+    r"(?:\s*\(reached\s*max\s*retries:\s*\d+\))?:[ \t\n]*\Z"
+)
+BOTOCORE_ANY = re.compile(
+    r"(?:An\s*error|A\s*client\s*error)\s*(?:occurred\s*)?\((?P<code>[\w.]{1,80})\)\s*"
+    r"(?:occurred\s*)?when\s*calling\s*the\s*(?P<operation>\w{1,80})\s*operation"
+    r"(?:\s*\(reached\s*max\s*retries:\s*\d+\))?:[ \t]*(?P<msg>[^\n]{0,400})"
+)
+GO_V2 = re.compile(
+    r"operation\s*error\s*(?P<service>[A-Za-z0-9 .-]{1,60}):\s*(?P<operation>\w{1,80}),\s*"
+    r"(?:exceeded\s*maximum\s*number\s*of\s*attempts,\s*\d+,\s*)?"
+    r"https\s*response\s*error\s*StatusCode:\s*(?P<status>\d{3}),\s*"
+    r"RequestID:\s*(?P<request_id>[^,\s]{0,80}),\s*(?:HostID:\s*[^,\s]{0,200},\s*)?"
+    r"(?:api\s*error\s*(?P<code>[\w.]{1,80}):[ \t]*)?\Z"
+)
+CODE_PREFIX = re.compile(
+    r"(?P<code>(?:[A-Za-z][\w.]{0,80}[.:])?(?:AccessDenied(?:Exception)?|"
+    r"UnauthorizedOperation|AuthorizationError(?:Exception)?|ForbiddenException|"
+    r"Forbidden|UnauthorizedException|NotAuthorizedException))"
+    r"(?:\s*\(client\))?:?[ \t]*\Z"
+)
+JAVA_V1_OLD = re.compile(
+    r"Status\s*Code:\s*(?P<status>\d{3}),\s*AWS\s*Service:\s*(?P<service>[^,\n]{1,60}),\s*"
+    r"AWS\s*Request\s*ID:\s*(?P<request_id>[^,\s]{1,80}),\s*AWS\s*Error\s*Code:\s*"
+    r"(?P<code>[\w.]{1,80}),\s*AWS\s*Error\s*Message:\s*\Z"
+)
+CDK_CALL = re.compile(r"Call\s*failed:\s*(?P<operation>[a-z]\w{1,80})\(")
+# Suffixes right after the message.
+JAVA_SUFFIX = re.compile(
+    r"[ \t\n.]*\(Service:\s*(?P<service>[^;,)\n]{1,60})[;,]\s*Status\s*Code:\s*"
+    r"(?P<status>\d{3})[;,]\s*(?:Error\s*Code:\s*(?P<code>[\w.]{1,80})[;,]\s*)?"
+    r"Request\s*ID:\s*(?P<request_id>[^;,)\s]{0,80})"
+)
+GO_V1_SUFFIX = re.compile(
+    r"[ \t\n.]*status\s*code:\s*(?P<status>\d{3}),\s*request\s*id:\s*"
+    r"(?P<request_id>[^\s,\"\\]{0,80})(?:,\s*host\s*id:\s*(?P<host>[^\s,\"]{1,200}))?"
+)
+REQUEST_ID_NEAR = re.compile(
+    r"(?:requestId|RequestId|request_id|aws_request_id|x-amz-request-id|<RequestId>)"
+    r"[\"']?\s*[:=>]?\s*[\"']?(?P<request_id>[A-Za-z0-9-]{8,80})"
+)
+SERVICE_PROP = re.compile(r"Service:\s*(?P<service>[A-Za-z0-9]{2,40})")
+
+# --- CloudTrail ------------------------------------------------------------------------------
+CT_ERROR_CODE = re.compile(
+    r"\"errorCode\"\s*:\s*\"(?P<code>(?:Client\.)?(?:AccessDenied(?:Exception)?|"
+    r"UnauthorizedOperation|AuthorizationError|Forbidden|UnauthorizedAccess|"
+    r"AccessDeniedException|NotAuthorized(?:Exception)?))\""
+)
+CT_FIELD = re.compile(
+    r"\"(?P<k>errorMessage|eventSource|eventName|requestID|awsRegion)\"\s*:\s*\"(?P<v>(?:[^\"\\\n]|\\.){0,4000})\""
+)
+CT_USER_ARN = re.compile(
+    r"\"userIdentity\"\s*:\s*\{[^{}]{0,800}?\"arn\"\s*:\s*\"(?P<v>[^\"]{1,400})\""
+)
+CT_EVENT_VERSION = re.compile(r"\"eventVersion\"")
+
+# --- hard negatives: other clouds and systems -----------------------------------------------
+NEGATIVE_CONTEXT = re.compile(
+    r"gserviceaccount\.com|storage\.googleapis|storage\.objects\.|googleapis\.com|"
+    r"AuthorizationFailed|Forbidden\.RAM|aliyun|x-amzn-ErrorType|E_ACCESSDENIED|"
+    r"UnauthorizedAccessException|pull access denied|api\.github\.com|"
+    r"system:serviceaccount|is forbidden: User|\.blob\.core\.windows\.net"
+)
+AWS_CONTEXT = re.compile(
+    r"aws|AWS|Amazon|amazon|\bS3\b|s3:|s3\.|botocore|boto3|AccessDenied|request id|"
+    r"Request ID|RequestId|status code|Status Code|HostId|host id|Aws::"
+)
+# Source code and docs that merely mention the grammar (a regex, an except clause).
+CODE_LINE = re.compile(
+    r"except\s|catch\s*\(|instanceof|errorRegex|/User:\(|\(\.\*\)|\bimport\b|"
+    r"\bclass\s+\w+|==\s*['\"]|case\s+['\"]"
+)

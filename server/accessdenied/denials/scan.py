@@ -1,0 +1,665 @@
+"""`scan_text(text) -> list[Denial]`: find AWS access denials in arbitrary text.
+
+Pipeline: a literal prefilter finds hits; windows of a few KB around the hits are normalized
+(`normalize.py`); the family grammars (`grammars.py`) run only there; each match is enriched
+from its envelope (botocore, Go/Java SDK, CloudTrail record) and mapped back to an exact span
+in the original text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from accessdenied.denials import grammars as g
+from accessdenied.denials.model import Denial, DenialDecision, PolicyType
+from accessdenied.denials.normalize import Normalized, normalize
+from accessdenied.denials.redact import redact
+from accessdenied.text import LineIndex
+
+# Context kept on either side of a prefilter hit.
+WINDOW_CONTEXT = 4000
+# Texts up to this size are normalized whole (one window).
+SMALL_TEXT = 64_000
+
+_DENIAL_CODES = re.compile(
+    r"(?:^|[.:])(?:AccessDenied(?:Exception)?|UnauthorizedOperation|AuthorizationError"
+    r"(?:Exception)?|Forbidden(?:Exception)?|403|UnauthorizedException|"
+    r"NotAuthorized(?:Exception)?|AllAccessDisabled)$"
+)
+
+# Service names as SDKs print them, for when the catalog cannot resolve a hint.
+_SERVICE_HINTS = {
+    "amazon s3": "s3",
+    "amazons3": "s3",
+    "s3": "s3",
+    "amazonsqs": "sqs",
+    "amazon sqs": "sqs",
+    "sqs": "sqs",
+    "amazonsns": "sns",
+    "sns": "sns",
+    "awssecuritytokenservice": "sts",
+    "sts": "sts",
+    "iam": "iam",
+    "amazonidentitymanagement": "iam",
+    "efs": "elasticfilesystem",
+    "athena": "athena",
+    "cloudwatch logs": "logs",
+    "ec2": "ec2",
+    "amazonec2": "ec2",
+    "kms": "kms",
+    "awskms": "kms",
+    "dynamodb": "dynamodb",
+    "amazondynamodbv2": "dynamodb",
+    "lambda": "lambda",
+    "awslambda": "lambda",
+    "secrets manager": "secretsmanager",
+    "secretsmanager": "secretsmanager",
+    "ssm": "ssm",
+    "bedrock": "bedrock",
+    "bedrock runtime": "bedrock",
+    "schemas": "schemas",
+    "cloudformation": "cloudformation",
+    "amazoncloudformation": "cloudformation",
+}
+
+
+@functools.cache
+def _catalog() -> Any:
+    """The IAM catalog, or None while it is not available (never a fake mapping)."""
+    try:
+        from accessdenied.catalog import load_catalog
+
+        return load_catalog()
+    except Exception:
+        return None
+
+
+def _service_from_hint(hint: str | None) -> str | None:
+    if not hint:
+        return None
+    hint = hint.strip()
+    cat = _catalog()
+    if cat is not None:
+        try:
+            prefix = cat.service_prefix(hint)
+        except Exception:
+            prefix = None
+        if prefix:
+            return str(prefix)
+    return _SERVICE_HINTS.get(hint.lower())
+
+
+def _canonical_action(action: str) -> str:
+    prefix, _, name = action.partition(":")
+    cat = _catalog()
+    if cat is not None:
+        try:
+            found = cat.action(action)
+        except Exception:
+            found = None
+        if found is not None:
+            return str(found.full_name)
+    return f"{prefix.lower()}:{name}"
+
+
+def _action_for_operation(operation: str, hint: str | None) -> str | None:
+    cat = _catalog()
+    if cat is None:
+        return None
+    try:
+        actions = cat.actions_for_operation(operation, hint)
+        if not actions and hint:
+            actions = cat.actions_for_operation(operation, None)
+    except Exception:
+        return None
+    return str(actions[0]) if actions else None
+
+
+def _upper_camel(op: str) -> str:
+    return op[:1].upper() + op[1:]
+
+
+@dataclass
+class _Draft:
+    """A detection in normalized coordinates, before enrichment."""
+
+    start: int
+    end: int
+    family: str
+    principal: str | None = None
+    action: str | None = None
+    resource: str | None = None
+    decision: DenialDecision = "unknown"
+    policy_type: PolicyType | None = None
+    policy_arn: str | None = None
+    service: str | None = None
+    service_hint: str | None = None
+    operation: str | None = None
+    encoded_message: bool = False
+    encoded_blob: str | None = None
+    request_id: str | None = None
+    error_code: str | None = None
+    extra_actions: tuple[str, ...] = ()
+    source: str = "message"
+    action_origin: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _clean_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().strip("\"'").strip()
+    while value.endswith((".", ",", ";", ":")) and not value.endswith("..."):
+        value = value[:-1]
+    return value or None
+
+
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    return ls, len(text) if le == -1 else le
+
+
+# ------------------------------------------------------------------------------- detectors
+
+
+def _reasons(d: _Draft, norm: str) -> None:
+    """Read the reason clause, policy ARN and encoded message after `d.end`."""
+    tail = norm[d.end : d.end + 700]
+    m = g.REASON_IMPLICIT.match(tail)
+    if m:
+        d.decision = "implicit"
+        d.policy_type = g.POLICY_TYPES.get(_squash(m.group("ptype")))  # type: ignore[assignment]
+        d.end += m.end()
+    else:
+        m = g.REASON_EXPLICIT.match(tail)
+        if m:
+            d.decision = "explicit"
+            if m.group("ptype"):
+                d.policy_type = g.POLICY_TYPES.get(_squash(m.group("ptype")))  # type: ignore[assignment]
+            if m.group("transitive"):
+                d.notes.append("denied transitively through a service control policy")
+            if m.group("parn"):
+                d.policy_arn = _clean_token(m.group("parn"))
+            d.end += m.end()
+        else:
+            m = g.REASON_S3.match(tail)
+            if m:
+                d.notes.append("S3 setting, not an IAM policy: " + _squash(m.group()))
+                d.end += m.end()
+    _encoded(d, norm)
+
+
+def _encoded(d: _Draft, norm: str) -> None:
+    m = g.ENCODED.match(norm, d.end, d.end + 8000)
+    if m:
+        d.encoded_message = True
+        blob = (m.group("blob") or "").replace("\n", "")
+        d.encoded_blob = blob if blob and blob != "..." else None
+        d.end = m.end()
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def _detect_core(norm: str, out: list[_Draft]) -> None:
+    for m in g.CORE_ANCHOR.finditer(norm):
+        after = g.CORE_AFTER.match(norm, m.end(), m.end() + 1500)
+        if after is None:
+            continue
+        start = m.start()
+        principal = None
+        lo = max(0, start - 500)
+        before = g.CORE_BEFORE.search(norm, lo, start)
+        if before is not None:
+            start = before.start()
+            principal = before.group("principal")
+        line_s, line_e = _line_bounds(norm, m.start(), m.end())
+        if g.CODE_LINE.search(norm, line_s, line_e):
+            continue
+        d = _Draft(start, after.end(), "iam")
+        d.principal = _clean_token(principal)
+        action = after.group("action")
+        if action is None:
+            if not principal:
+                continue
+            d.service = after.group("service")
+            d.notes.append("message truncated before the action")
+        elif action.lower() != "null":
+            d.action = action
+            d.action_origin = "text"
+        if after.group("more"):
+            d.extra_actions = tuple(
+                a.strip() for a in after.group("more").split(",") if a.strip()
+            )
+        d.resource = _clean_token(after.group("resource"))
+        if d.resource is not None:
+            d.resource = re.sub(r"\s+", " ", d.resource)
+        # EC2's combined message: the sentence follows "You are not authorized ... operation."
+        ec2 = None
+        for e in g.EC2_MESSAGE.finditer(norm, max(0, d.start - 120), d.start):
+            if not norm[e.end() : d.start].strip():
+                ec2 = e
+        if ec2 is not None:
+            d.start = ec2.start()
+            d.family = "ec2+iam"
+        _reasons(d, norm)
+        out.append(d)
+
+
+def _simple(
+    pattern: re.Pattern[str],
+    family: str,
+    setup: Callable[[_Draft, re.Match[str]], None],
+) -> Callable[[str, list[_Draft]], None]:
+    def detect(norm: str, out: list[_Draft]) -> None:
+        for m in pattern.finditer(norm):
+            d = _Draft(m.start(), m.end(), family)
+            setup(d, m)
+            _encoded(d, norm)
+            out.append(d)
+
+    return detect
+
+
+def _set(**kw: Any) -> Callable[[_Draft, re.Match[str]], None]:
+    def setup(d: _Draft, m: re.Match[str]) -> None:
+        for k, v in kw.items():
+            if k != "resource_is_endpoint":
+                setattr(d, k, v)
+        gd = m.groupdict()
+        if gd.get("resource"):
+            if kw.get("resource_is_endpoint"):
+                # An endpoint URL or a related ARN, not the resource the request was for.
+                d.notes.append(f"named in the message: {gd['resource']}")
+            else:
+                d.resource = _clean_token(gd["resource"])
+        if gd.get("operation"):
+            d.operation = gd["operation"]
+        if gd.get("service"):
+            d.service_hint = gd["service"]
+
+    return setup
+
+
+def _setup_marketplace(d: _Draft, m: re.Match[str]) -> None:
+    acts = [a.strip() for a in m.group("actions").split(",") if a.strip()]
+    if acts:
+        d.action, d.extra_actions = acts[0], tuple(acts[1:])
+        d.action_origin = "text"
+    d.notes.append("AWS Marketplace subscription needed, not only an IAM permission")
+
+
+def _setup_apigw(d: _Draft, m: re.Match[str]) -> None:
+    d.service = "execute-api"
+    if m.group("explicit"):
+        d.decision = "explicit"
+        if m.group("ptype"):
+            d.policy_type = g.POLICY_TYPES.get(_squash(m.group("ptype")))  # type: ignore[assignment]
+
+
+def _setup_forbidden(d: _Draft, m: re.Match[str]) -> None:
+    if m.group("msg"):
+        d.start = m.start("msg")
+
+
+def _setup_bedrock(d: _Draft, m: re.Match[str]) -> None:
+    d.service = "bedrock"
+    d.notes.append("model access, not an IAM policy")
+
+
+_SIMPLE_DETECTORS: tuple[Callable[[str, list[_Draft]], None], ...] = (
+    _simple(g.MARKETPLACE, "marketplace", _setup_marketplace),
+    _simple(g.APIGW, "apigw", _setup_apigw),
+    _simple(g.MAKE_CALL, "makecall", _set()),
+    _simple(g.LOGS_TAGS, "logs-tags", _set(service="logs")),
+    _simple(g.EFS, "efs", _set(service="elasticfilesystem")),
+    _simple(g.EFS_CSI, "efs-csi", _set(service_hint=None)),
+    _simple(g.BEDROCK, "bedrock", _setup_bedrock),
+    _simple(g.SQS, "sqs", _set(service="sqs", resource_is_endpoint=True)),
+    _simple(g.KMS_CIPHERTEXT, "kms", _set(service="kms")),
+    _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="kms")),
+    _simple(g.LOGS_KMS, "logs-kms", _set(service="logs", resource_is_endpoint=True)),
+    _simple(g.S3_DISABLED, "s3-disabled", _set(service="s3")),
+    _simple(g.CT_TRUST, "ct-trust", _set(service="cloudtrail")),
+    _simple(g.EC2_MESSAGE, "ec2", _set(service="ec2")),
+    _simple(g.FORBIDDEN, "forbidden", _setup_forbidden),
+)
+
+
+def _detect_s3_bare(norm: str, out: list[_Draft]) -> None:
+    for m in g.S3_BARE.finditer(norm):
+        lo, hi = max(0, m.start() - 1500), m.end() + 1500
+        if not g.AWS_CONTEXT.search(norm, lo, hi):
+            continue
+        out.append(_Draft(m.start(), m.end(), "s3-bare", service="s3"))
+
+
+def _detect_decoded(norm: str, out: list[_Draft]) -> None:
+    for m in g.DECODED.finditer(norm):
+        d = _Draft(m.start(), m.end(), "decoded", source="decoded")
+        d.decision = "explicit" if m.group("ex") == "true" else "implicit"
+        hi = min(len(norm), m.end() + 20000)
+        p = g.DECODED_PRINCIPAL.search(norm, m.end(), hi)
+        if p:
+            d.principal = p.group("v")
+            d.end = max(d.end, p.end())
+        a = g.DECODED_ACTION.search(norm, m.end(), hi)
+        if a:
+            action, resource = a.group("v"), a.group("r")
+            d.resource = resource or None
+            if ":" not in action and resource.startswith("arn:"):
+                parts = resource.split(":")
+                if len(parts) > 2 and parts[2]:
+                    action = f"{parts[2]}:{action}"
+            if ":" in action:
+                d.action = action
+                d.action_origin = "text"
+            else:
+                d.operation = action
+            d.end = max(d.end, a.end())
+        out.append(d)
+
+
+def _detect_botocore_fallback(norm: str, out: list[_Draft]) -> None:
+    for m in g.BOTOCORE_ANY.finditer(norm):
+        code = m.group("code")
+        if not _DENIAL_CODES.search(code):
+            continue
+        msg = m.group("msg").rstrip()
+        s = m.start("msg") if msg else m.start()
+        e = m.start("msg") + len(msg) if msg else m.end()
+        d = _Draft(s, e, "envelope")
+        d.error_code = code
+        d.operation = m.group("operation")
+        _encoded(d, norm)
+        out.append(d)
+
+
+# ------------------------------------------------------------------------------- enrichment
+
+
+def _enrich(d: _Draft, norm: str) -> None:
+    lo = max(0, d.start - 700)
+    m = g.BOTOCORE.search(norm, lo, d.start)
+    if m:
+        d.error_code = d.error_code or m.group("code")
+        d.operation = d.operation or m.group("operation")
+    else:
+        m2 = g.GO_V2.search(norm, lo, d.start)
+        if m2:
+            d.operation = d.operation or m2.group("operation")
+            d.service_hint = d.service_hint or m2.group("service")
+            d.request_id = d.request_id or (m2.group("request_id") or None)
+            d.error_code = d.error_code or m2.group("code")
+        m3 = g.JAVA_V1_OLD.search(norm, lo, d.start)
+        if m3:
+            d.service_hint = d.service_hint or m3.group("service")
+            d.request_id = d.request_id or m3.group("request_id")
+            d.error_code = d.error_code or m3.group("code")
+    if d.error_code is None:
+        m4 = g.CODE_PREFIX.search(norm, max(0, d.start - 200), d.start)
+        if m4:
+            d.error_code = m4.group("code").rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+    if d.operation is None:
+        ls, _ = _line_bounds(norm, d.start, d.start)
+        m5 = g.CDK_CALL.search(norm, ls, d.start)
+        if m5:
+            d.operation = _upper_camel(m5.group("operation"))
+    sfx = g.JAVA_SUFFIX.match(norm, d.end, d.end + 400)
+    if sfx:
+        d.service_hint = d.service_hint or sfx.group("service")
+        d.request_id = d.request_id or sfx.group("request_id") or None
+        d.error_code = d.error_code or sfx.group("code")
+    else:
+        sfx2 = g.GO_V1_SUFFIX.match(norm, d.end, d.end + 400)
+        if sfx2:
+            d.request_id = d.request_id or sfx2.group("request_id") or None
+            if sfx2.group("host") and d.service is None:
+                d.service_hint = d.service_hint or "s3"
+    if d.family == "efs" and d.service_hint:
+        d.service_hint = None  # "Service:Efs" is already reflected in service
+    if d.request_id is not None and d.request_id in ("...", ""):
+        d.request_id = None
+
+
+def _finish(d: _Draft) -> None:
+    """Action, service and canonical names from what the text carries plus the catalog."""
+    if d.action:
+        d.action = _canonical_action(d.action)
+    d.extra_actions = tuple(_canonical_action(a) for a in d.extra_actions if ":" in a)
+    if d.operation:
+        d.operation = _upper_camel(d.operation)
+    hint_service = _service_from_hint(d.service_hint)
+    if d.service is None and not d.action:
+        if hint_service:
+            d.service = hint_service
+        elif d.error_code and "UnauthorizedOperation" in d.error_code:
+            d.service = "ec2"
+    if d.action is None and d.operation:
+        derived = _action_for_operation(d.operation, d.service or hint_service)
+        if derived:
+            d.action = derived
+            d.action_origin = "operation"
+            d.notes.append(f"action {derived} derived from the {d.operation} operation")
+    if d.action:
+        d.service = d.action.split(":", 1)[0]
+    elif d.service is None and d.operation and hint_service:
+        d.service = hint_service
+
+
+# ------------------------------------------------------------------------------- CloudTrail
+
+_CT_MESSAGE = re.compile(
+    r"\"errorMessage\"\s*:\s*\"(?P<v>[^\n]{0,4000}?)\"(?=\s*[,}\n]|\Z)"
+)
+
+
+def _cloudtrail(norm: str, drafts: list[_Draft]) -> list[_Draft]:
+    """Merge message drafts into the CloudTrail records that carry them."""
+    codes = list(g.CT_ERROR_CODE.finditer(norm))
+    if not codes:
+        return drafts
+    result = list(drafts)
+    prev_end = 0
+    for i, m in enumerate(codes):
+        lo = max(prev_end, m.start() - 6000)
+        starts = [e.start() for e in g.CT_EVENT_VERSION.finditer(norm, lo, m.start())]
+        rs = starts[-1] if starts else lo
+        nxt_code = codes[i + 1].start() if i + 1 < len(codes) else len(norm)
+        ev = g.CT_EVENT_VERSION.search(norm, m.end(), min(nxt_code, m.end() + 6000))
+        re_ = ev.start() if ev else min(nxt_code, m.end() + 6000)
+        prev_end = m.end()
+        fields: dict[str, str] = {}
+        for f in g.CT_FIELD.finditer(norm, rs, re_):
+            fields.setdefault(f.group("k"), f.group("v"))
+        msg = _CT_MESSAGE.search(norm, rs, re_)
+        user = g.CT_USER_ARN.search(norm, rs, re_)
+        d = _Draft(m.start("code"), m.end("code"), "cloudtrail", source="cloudtrail")
+        d.error_code = m.group("code")
+        inner: _Draft | None = None
+        if msg:
+            d.start, d.end = msg.start("v"), msg.end("v")
+            for x in result:
+                if d.start <= x.start < d.end:
+                    inner = x
+                    break
+        if inner is not None:
+            result.remove(inner)
+            for k in (
+                "principal",
+                "action",
+                "resource",
+                "decision",
+                "policy_type",
+                "policy_arn",
+                "extra_actions",
+                "encoded_message",
+                "encoded_blob",
+                "action_origin",
+            ):
+                setattr(d, k, getattr(inner, k))
+            if inner.service:
+                d.service = inner.service
+        if d.principal is None and user:
+            d.principal = user.group("v")
+        source = fields.get("eventSource", "")
+        name = fields.get("eventName")
+        if name:
+            d.operation = name
+        if source:
+            d.service_hint = source
+            prefix = source.split(".", 1)[0]
+            if d.action is None and name:
+                d.action = f"{prefix}:{name}"
+                d.action_origin = "event"
+                d.notes.append(
+                    "action from eventSource + eventName; the IAM action can differ"
+                )
+            if d.service is None and d.action is None:
+                d.service = prefix
+        d.request_id = fields.get("requestID")
+        if d.resource is None and d.service == "s3":
+            pass
+        result.append(d)
+    return result
+
+
+# ------------------------------------------------------------------------------- driver
+
+
+def _claim(drafts: list[_Draft]) -> list[_Draft]:
+    """Drop drafts overlapping an earlier (higher-priority) one."""
+    kept: list[_Draft] = []
+    for d in drafts:
+        if d.end <= d.start:
+            continue
+        if any(d.start < k.end and k.start < d.end for k in kept):
+            continue
+        kept.append(d)
+    return kept
+
+
+def _scan_normalized(norm: str) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    _detect_core(norm, drafts)
+    _detect_decoded(norm, drafts)
+    for det in _SIMPLE_DETECTORS:
+        det(norm, drafts)
+    _detect_s3_bare(norm, drafts)
+    _detect_botocore_fallback(norm, drafts)
+    kept = _claim(drafts)
+    # An envelope whose message continues on the next line belongs to that message.
+    kept = [
+        d
+        for d in kept
+        if not (
+            d.family == "envelope"
+            and any(
+                o is not d and o.start >= d.end and not norm[d.end : o.start].strip()
+                for o in kept
+            )
+        )
+    ]
+    out: list[_Draft] = []
+    for d in kept:
+        if _negative(d, norm):
+            continue
+        _enrich(d, norm)
+        out.append(d)
+    out = _cloudtrail(norm, out)
+    for d in out:
+        _finish(d)
+    out.sort(key=lambda d: d.start)
+    return out
+
+
+def _negative(d: _Draft, norm: str) -> bool:
+    """Other clouds and systems: the same words, not an AWS denial."""
+    span = 300 if d.family in ("iam", "ec2+iam") and d.action and d.principal else 1500
+    return bool(g.NEGATIVE_CONTEXT.search(norm, max(0, d.start - span), d.end + span))
+
+
+def _prefilter_hits(text: str) -> list[int]:
+    hits: list[int] = []
+    for lit in g.PREFILTER_LITERALS:
+        i = text.find(lit)
+        while i != -1:
+            hits.append(i)
+            i = text.find(lit, i + WINDOW_CONTEXT)
+    hits.sort()
+    return hits
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    hits = _prefilter_hits(text)
+    if not hits:
+        return []
+    if len(text) <= SMALL_TEXT:
+        return [(0, len(text))]
+    wins: list[tuple[int, int]] = []
+    for h in hits:
+        s = text.rfind("\n", 0, max(0, h - WINDOW_CONTEXT)) + 1
+        e = text.find("\n", min(len(text), h + WINDOW_CONTEXT))
+        e = len(text) if e == -1 else e
+        if wins and s <= wins[-1][1]:
+            wins[-1] = (wins[-1][0], max(wins[-1][1], e))
+        else:
+            wins.append((s, e))
+    return wins
+
+
+def _to_denial(
+    d: _Draft, nz: Normalized, base: int, text: str, index: LineIndex
+) -> Denial:
+    s = base + nz.orig_start(d.start)
+    e = base + nz.orig_end(d.end)
+    # Trim whitespace the normalizer folded into the ends.
+    while e > s and text[e - 1] in " \t\r\n":
+        e -= 1
+    while s < e and text[s] in " \t\r\n":
+        s += 1
+    return Denial(
+        span=index.span(s, e),
+        text=redact(text[s:e]),
+        principal=d.principal,
+        action=d.action,
+        resource=d.resource,
+        decision=d.decision,
+        policy_type=d.policy_type,
+        policy_arn=d.policy_arn,
+        service=d.service,
+        operation=d.operation,
+        encoded_message=d.encoded_message,
+        encoded_blob=d.encoded_blob,
+        request_id=d.request_id,
+        error_code=d.error_code,
+        extra_actions=d.extra_actions,
+        source=d.source,
+        action_origin=d.action_origin,
+        notes=tuple(d.notes),
+    )
+
+
+def scan_text(text: str, index: LineIndex | None = None) -> list[Denial]:
+    """Every AWS access denial in `text`, in order; spans relative to `text`."""
+    wins = _windows(text)
+    if not wins:
+        return []
+    index = index or LineIndex(text)
+    found: list[Denial] = []
+    for ws, we in wins:
+        nz = normalize(text[ws:we])
+        for d in _scan_normalized(nz.text):
+            found.append(_to_denial(d, nz, ws, text, index))
+    return found
+
+
+def with_span(denial: Denial, **changes: Any) -> Denial:
+    """A copy of `denial` with fields replaced (a frozen-dataclass helper for callers)."""
+    return replace(denial, **changes)
