@@ -7,6 +7,7 @@ otherwise a small built-in reader here does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import json
@@ -64,7 +65,7 @@ def record_to_denial(
         scan_text = importlib.import_module("accessdenied.denials").scan_text
         found: list[Denial] = [d for d in scan_text(text) if d.principal or d.action]
         if found:
-            return found[0]
+            return _complete(found[0], record)
     except Exception:
         pass  # the scanner is absent or failed: read the record ourselves
     who = record.get("userIdentity") or {}
@@ -109,6 +110,25 @@ def record_to_denial(
             )
             if record.get("eventID")
         ),
+    )
+
+
+def _complete(denial: Denial, record: Mapping[str, Any]) -> Denial:
+    """Fill what the message text lacks from the record's structured fields."""
+    who = record.get("userIdentity")
+    principal = who.get("arn") if isinstance(who, Mapping) else None
+    resource = None
+    for res in record.get("resources") or []:
+        if isinstance(res, Mapping) and res.get("ARN"):
+            resource = str(res["ARN"])
+            break
+    request_id = record.get("requestID")
+    return dataclasses.replace(
+        denial,
+        principal=denial.principal or (str(principal) if principal else None),
+        resource=denial.resource or resource,
+        request_id=denial.request_id or (str(request_id) if request_id else None),
+        source="cloudtrail",
     )
 
 

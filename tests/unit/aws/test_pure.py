@@ -348,5 +348,7 @@ def test_cloudtrail_record_to_denial() -> None:
     assert d.action is not None
     assert d.action.lower() == "s3:putbucketpolicy"
     assert d.operation == "PutBucketPolicy"
+    assert d.resource == "arn:aws:s3:::reports"
+    assert d.source == "cloudtrail"
     assert d.request_id == "R1"
     assert record_to_denial({**record, "errorCode": None, "errorMessage": None}) is None
