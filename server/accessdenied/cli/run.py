@@ -9,6 +9,7 @@ SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH received by the wrapper go to C
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import selectors
 import signal
@@ -53,7 +54,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _pump(proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     targets = {
         proc.stdout.fileno(): sys.stdout.fileno(),
         proc.stderr.fileno(): sys.stderr.fileno(),
@@ -120,10 +122,8 @@ def run(args: argparse.Namespace) -> int:
         return 127 if isinstance(exc, FileNotFoundError) else 126
 
     def forward(signum: int, _frame: FrameType | None) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             proc.send_signal(signum)
-        except ProcessLookupError:
-            pass
 
     previous = {s: signal.signal(s, forward) for s in _FORWARD}
     try:
