@@ -50,8 +50,8 @@ def test_fix_log_line_prints_diff_for_examples_putobject(
         '      "Effect": "Allow",',
         '      "Action": "s3:PutObject",',
         '      "Resource": "arn:aws:s3:::acme-reports/2026/11/report.csv"',
-        "    }",
     ]
+    assert "@@ -18,6 +18,12 @@" in out
     assert "policies/app-role.json" in err
     assert ".accessdenied.toml" in err  # says why this file
     assert (workspace / "policies" / "app-role.json").read_bytes() == before
