@@ -397,6 +397,9 @@ class Catalog:
         for tail in ("client", "service", "async"):
             if h.endswith(tail) and len(h) > len(tail):
                 return self.service_prefix(h[: -len(tail)])
+        versioned = re.match(r"(.+?)v\d+\Z", h)  # Java's "AmazonDynamoDBv2"
+        if versioned:
+            return self.service_prefix(versioned.group(1))
         return None
 
     def actions_for_operation(
