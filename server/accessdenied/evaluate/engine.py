@@ -200,7 +200,10 @@ def _statement_hits(
         elif not st.resources:
             hit = False
         else:
-            hit = match_resource(st.resources, env.resource, env.ctx)
+            got = match_resource(st.resources, env.resource, env.ctx)
+            if got is None:
+                return False, None
+            hit = got
         if hit == st.not_resource:
             return False, None
     match: PrincipalMatch | None = None
@@ -226,6 +229,10 @@ def _statement_hits(
         else:
             match = match_principal(st.principal, env.principal)
             if match is None:
+                return False, None
+            if match == "account" and principal_rule == "endpoint":
+                # In an endpoint policy an account id names only the account root user
+                # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
                 return False, None
     if st.condition is not None:
         ok, why = evaluate_conditions(st.condition, env.ctx, variables)
@@ -384,7 +391,7 @@ def evaluate(request: Request, policy_set: PolicySet) -> Decision:
     vpce_ok = True
     if policy_set.vpc_endpoint:
         for pol in policy_set.vpc_endpoint:
-            a, d = _run_policy(pol, VPC_ENDPOINT, env, "optional")
+            a, d = _run_policy(pol, VPC_ENDPOINT, env, "endpoint")
             denies += [h.reason for h in d]
             matched += [h.reason for h in a + d]
             vpce_ok = vpce_ok and bool(a)

@@ -193,8 +193,15 @@ def match_resource(
     patterns: Sequence[object],
     resource: str,
     ctx: Mapping[str, ContextValue] | None,
-) -> bool:
-    """Whether any Resource pattern matches (case-sensitive; ctx None = no variables)."""
+) -> bool | None:
+    """Whether any Resource pattern matches (case-sensitive; ctx None = no variables).
+
+    None when no pattern matched and one of them had a variable that cannot be resolved:
+    "If AWS cannot resolve a variable, this might cause the entire statement to be
+    invalid" (reference_policies_variables.html), so a NotResource with such a pattern
+    does not apply either.
+    """
+    unresolved = False
     for p in patterns:
         if not isinstance(p, str):
             continue
@@ -202,9 +209,26 @@ def match_resource(
             if resource_regex(p, ctx).fullmatch(resource) is not None:
                 return True
         except Unresolved:
-            # A variable with no value makes this one pattern match nothing.
-            continue
-    return False
+            unresolved = unresolved or _prefix_matches(p, resource)
+    return None if unresolved else False
+
+
+def _prefix_matches(pattern: str, resource: str) -> bool:
+    """Whether the ARN segments before the resource part match (the variable decides).
+
+    A pattern whose partition, service, region or account already differ from the
+    resource's cannot match whatever the variable holds; it simply does not match.
+    """
+    p_parts = pattern.split(":", 5)
+    r_parts = resource.split(":", 5)
+    if len(p_parts) != len(r_parts):
+        return len(p_parts) < 6 or len(r_parts) < 6
+    for p_seg, r_seg in zip(p_parts[:5], r_parts[:5], strict=False):
+        if "${" in p_seg:
+            return True
+        if _like_regex_static(p_seg).fullmatch(r_seg) is None:
+            return False
+    return True
 
 
 def _better(

@@ -95,6 +95,11 @@ def _hits(
                 hit = True
                 break
         except Unresolved:
+            # An unresolvable variable never matches, in either direction: a negated
+            # operator cannot be satisfied by it (the statement "might be invalid",
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+            if op.negated:
+                return False
             continue
     return not hit if op.negated else hit
 
@@ -108,30 +113,31 @@ def evaluate_key(
     """One key under one operator."""
     op = parsed.base
     assert op is not None
-    missing = actual is None or actual == ()
     if op.presence:
+        # Null: an empty list is still a present key.
         wanted = {v.lower() for v in expected}
+        missing = actual is None
         return ("true" in wanted and missing) or ("false" in wanted and not missing)
-    if missing:
-        if parsed.if_exists:
-            return True
-        if parsed.set_mode == "all":
-            return True
+    if parsed.set_mode is not None:
+        values: tuple[str, ...] = (
+            () if actual is None else actual if isinstance(actual, tuple) else (actual,)
+        )
+        if not values:
+            # A missing key or an empty set: ForAnyValue is false, ForAllValues is true,
+            # with or without IfExists (AWS answers so in practice:
+            # https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w/foranyvalue-stringequalsifexists-behaving-unexpectedly).
+            return parsed.set_mode == "all"
         if parsed.set_mode == "any":
-            return False
-        return op.negated
-    assert actual is not None
-    if parsed.set_mode is None:
-        if isinstance(actual, tuple):
-            # A single-valued operator on a multivalued key: the request value is a set,
-            # not a string, so it matches nothing; use ForAnyValue:/ForAllValues: (docs
-            # above). Same as the oracle (README known difference 6).
-            return False
-        return _hits(op, actual, expected, variables)
-    values = actual if isinstance(actual, tuple) else (actual,)
-    if parsed.set_mode == "any":
-        return any(_hits(op, v, expected, variables) for v in values)
-    return all(_hits(op, v, expected, variables) for v in values)
+            return any(_hits(op, v, expected, variables) for v in values)
+        return all(_hits(op, v, expected, variables) for v in values)
+    if actual is None:
+        return parsed.if_exists or op.negated
+    if isinstance(actual, tuple):
+        # A single-valued operator on a multivalued key: the request value is a set,
+        # not a string, so it matches nothing; use ForAnyValue:/ForAllValues: (docs
+        # above). Same as the oracle (README known difference 6).
+        return False
+    return _hits(op, actual, expected, variables)
 
 
 def evaluate_conditions(
