@@ -31,8 +31,8 @@ def test_case(case: dict[str, Any]) -> None:
     inp, expected = case["input"], case["expected"]
     query = inp["query"]
     if query == "operation":
-        got = cat.actions_for_operation(inp["operation"], inp.get("service"))
-        assert list(got) == expected["actions"]
+        mapped = cat.actions_for_operation(inp["operation"], inp.get("service"))
+        assert list(mapped) == expected["actions"]
     elif query == "service_prefix":
         assert cat.service_prefix(inp["hint"]) == expected["prefix"]
     elif query == "action":
@@ -58,7 +58,7 @@ def test_case(case: dict[str, Any]) -> None:
             else:
                 assert checks[key] == value, key
     elif query == "expand":
-        got = [a.full_name for a in cat.expand(inp["pattern"])]
+        got: list[str] = [a.full_name for a in cat.expand(inp["pattern"])]
         assert len(got) == len(set(got))
         if "names" in expected:
             assert got == expected["names"]
@@ -69,9 +69,9 @@ def test_case(case: dict[str, Any]) -> None:
         if "min" in expected:
             assert len(got) >= expected["min"]
         if "count_equals_service" in expected:
-            svc = cat.service(expected["count_equals_service"])
-            assert svc is not None
-            assert len(got) == len(svc.actions)
+            service = cat.service(expected["count_equals_service"])
+            assert service is not None
+            assert len(got) == len(service.actions)
         if expected.get("count_equals_total"):
             assert len(got) == cat.info().actions
     elif query == "arn":
