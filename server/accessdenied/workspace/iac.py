@@ -380,6 +380,7 @@ _TF_BLOCK = re.compile(
     r'^\s*resource\s+"([A-Za-z0-9_]+)"\s+"([A-Za-z0-9_-]+)"\s*\{', re.M
 )
 _TF_ATTR = re.compile(r"^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*", re.M)
+_TF_INLINE = re.compile(r"^\s*inline_policy\s*\{", re.M)
 _TF_REF = re.compile(r"^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)$")
 
 
@@ -472,10 +473,16 @@ def _tf_string(value: _TfValue | None) -> str | None:
 def terraform_bindings(path: Path, text: str) -> list[Binding]:
     """Bindings declared in a Terraform file (one file; references by address)."""
     blocks: dict[str, tuple[str, str, dict[str, _TfValue]]] = {}
+    inline: dict[str, list[_TfValue]] = {}
     for m in _TF_BLOCK.finditer(text):
         rtype, name = m.group(1), m.group(2)
         end = _match_brace(text, m.end() - 1)
         blocks[f"{rtype}.{name}"] = (rtype, name, _tf_attrs(text, m.end(), end - 1))
+        for im in _TF_INLINE.finditer(text, m.end(), end - 1):
+            iend = _match_brace(text, im.end() - 1)
+            pol = _tf_attrs(text, im.end(), iend - 1).get("policy")
+            if pol is not None:
+                inline.setdefault(f"{rtype}.{name}", []).append(pol)
     out: list[Binding] = []
 
     def ref_name(value: _TfValue | None, wanted: str) -> str | None:
@@ -556,8 +563,14 @@ def terraform_bindings(path: Path, text: str) -> list[Binding]:
                 attrs.get("assume_role_policy"),
                 f"assume_role_policy of {address} in {path.name}",
             )
-            if "inline_policy" in attrs:
-                pass
+            for pol in inline.get(address, ()):
+                add(
+                    "identity",
+                    f"arn:*:iam::*:role/{role}",
+                    address,
+                    pol,
+                    f"inline_policy of {address} in {path.name}",
+                )
         elif rtype in ("aws_iam_role_policy", "aws_iam_user_policy"):
             what = "role" if rtype == "aws_iam_role_policy" else "user"
             owner = ref_name(attrs.get(what), f"aws_iam_{what}")

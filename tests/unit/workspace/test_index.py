@@ -239,3 +239,24 @@ def test_build_index_thousands_of_files_is_fast(tmp_path: Path) -> None:
     query = (time.perf_counter() - start) / 100
     assert elapsed < 10, elapsed
     assert query < 0.1, query
+
+
+def test_terraform_inline_policy_and_role_policy_literal_role(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "main.tf",
+        'resource "aws_iam_role" "r" {\n  name = "worker"\n'
+        '  assume_role_policy = jsonencode({ Version = "2012-10-17" })\n'
+        '  inline_policy {\n    name = "inline"\n    policy = <<JSON\n'
+        '{"Version": "2012-10-17", "Statement": []}\nJSON\n  }\n}\n\n'
+        'resource "aws_iam_role_policy" "extra" {\n  role = "worker"\n'
+        '  policy = jsonencode({ Version = "2012-10-17" })\n}\n',
+    )
+    index = build_index(tmp_path)
+    refs = index.policies_for("arn:aws:iam::1:role/worker")
+    assert sorted((r.name, r.embed) for r in refs) == [
+        ("aws_iam_role.r", "terraform-heredoc"),
+        ("aws_iam_role_policy.extra", "terraform-jsonencode"),
+    ]
+    trust = index.trust_policies_for("arn:aws:iam::1:role/worker")
+    assert trust[0].embed == "terraform-jsonencode"
+    assert index.document(trust[0]) is None  # HCL: not evaluated
