@@ -9,6 +9,7 @@ defaults are used; the server never restarts for a settings change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from accessdenied.lsp.settings import (
 logger = logging.getLogger(__name__)
 SECTION = "accessdenied"
 STATUS = "accessDenied/status"
+INDEX_WAIT = 3.0  # seconds the first log scan waits for the workspace index
 
 
 def apply_settings(ls: AccessDeniedServer, raw: Any, origin: str) -> bool:
@@ -98,6 +100,10 @@ def register(server: AccessDeniedServer) -> None:
         except Exception:
             logger.exception("reading settings failed")
         indexing.schedule(ls, delay=0.0, progress=True)
+        # Give the index a moment so that the first log diagnostics already point at
+        # policy files; a slow index only delays the enrichment, never the denials.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ls.index_done.wait(), INDEX_WAIT)
         await logs.start(ls)
         logger.info(
             "accessdenied server ready (position encoding %s, root %s)",

@@ -114,6 +114,7 @@ def explain(denial: Denial, index: Any) -> Explanation:
             rel = Related(
                 path=str(r.file),
                 message=f"statement{sid} denies {denial.action or 'this request'}",
+                span=statement_span(str(r.file), r.statement_index),
                 line=int(r.line) if r.line else None,
                 role="denies",
             )
@@ -135,13 +136,45 @@ def explain(denial: Denial, index: Any) -> Explanation:
         rel = Related(
             path=str(ref.path),
             message=f"{ref.kind} policy that should allow {what} ({ref.reason})",
-            span=getattr(ref, "span_in_file", None),
+            span=getattr(ref, "span_in_file", None) or statements_span(str(ref.path)),
             role="should-allow",
         )
         related.append(rel)
         if target is None:
             target = rel
     return Explanation(denial, tuple(related), target)
+
+
+def statements_span(path: str) -> Span | None:
+    """The span of a standalone policy file's `"Statement"` value, or None."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        node = getattr(core.parse_policy(text), "statement_node", None)
+    except (OSError, ValueError, core.CoreUnavailable):
+        return None
+    except Exception:
+        logger.exception("parsing %s failed", path)
+        return None
+    span = getattr(node, "span", None)
+    return span if isinstance(span, Span) else None
+
+
+def statement_span(path: str, statement_index: int | None) -> Span | None:
+    """The span of statement `statement_index` in the standalone policy file `path`."""
+    if statement_index is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        doc = core.parse_policy(text)
+        statements = tuple(getattr(doc, "statements", ()))
+        if 0 <= statement_index < len(statements):
+            span: Span = statements[statement_index].span
+            return span
+    except (OSError, ValueError, core.CoreUnavailable):
+        return None
+    except Exception:
+        logger.exception("locating statement %s in %s failed", statement_index, path)
+    return None
 
 
 def related_location(

@@ -11,6 +11,8 @@ inject links, `command:` URIs or HTML.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 import re
@@ -34,6 +36,8 @@ ACTION_RE = re.compile(
 PRINCIPAL_KINDS = frozenset({"user", "role", "assumed_role", "federated_user", "root"})
 MAX_LIST = 25
 MAX_PRINCIPALS = 20
+INDEX_WAIT = 5.0
+MAX_EXPANSION = 120
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,14 @@ def action_markdown(name: str) -> str | None:
             + ", ".join(f"{_esc(k)} {v}" for k, v in sorted(by_level.items()))
         )
         lines.append("")
-        for a in expanded[:MAX_LIST]:
-            lines.append(f"- {_code(a.full_name)} ({_esc(a.access_level)})")
-        if len(expanded) > MAX_LIST:
-            lines.append(f"- ... and {len(expanded) - MAX_LIST} more")
+        by_level_names: dict[str, list[str]] = {}
+        for a in expanded[:MAX_EXPANSION]:
+            by_level_names.setdefault(a.access_level, []).append(a.full_name)
+        for level, names in sorted(by_level_names.items()):
+            shown = ", ".join(_code(n) for n in names)
+            lines.append(f"- {_esc(level)}: {shown}")
+        if len(expanded) > MAX_EXPANSION:
+            lines.append(f"- ... and {len(expanded) - MAX_EXPANSION} more")
         return "\n".join(lines)
     action = cat.action(name)
     if action is None:
@@ -178,17 +186,28 @@ def principal_markdown(ls: AccessDeniedServer, arn: str, at_denial: Any) -> str:
     denied = eff.denied
     if denied:
         lines += ["", f"**Denied** (explicit Deny): {len(denied)} action(s)"]
-        for a in denied[:MAX_LIST]:
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for a in denied:
+            for g in a.denies[:1]:
+                key = (g.file, g.line, g.sid, tuple(g.resources), g.not_resource)
+                groups.setdefault(key, []).append(a.action)
+        for (file, line, sid, resources, not_resource), names in list(groups.items())[
+            :MAX_LIST
+        ]:
             where = ""
-            if a.denies and a.denies[0].file:
-                g = a.denies[0]
-                label = explain.label_for(path_to_uri(str(g.file)), ls.root_path)
-                where = (
-                    f" by {_code(f'{label}:{g.line}')}"
-                    if g.line
-                    else f" by {_code(label)}"
-                )
-            lines.append(f"- {_code(a.action)}{where}")
+            if file:
+                label = explain.label_for(path_to_uri(str(file)), ls.root_path)
+                where = f" in {_code(f'{label}:{line}' if line else label)}"
+            stmt = f"statement {_code(sid)}" if sid else "a statement"
+            scope = ", ".join(_code(r) for r in resources[:3])
+            on = (
+                f" on {'everything except ' if not_resource else ''}{scope}"
+                if scope
+                else ""
+            )
+            shown = ", ".join(_code(n) for n in names[:5])
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            lines.append(f"- {stmt}{where}{on}: {shown}{more}")
     if at_denial is not None:
         lines += ["", denial_section(ls, at_denial)]
     if ls.settings.aws.live_mode:
@@ -338,6 +357,10 @@ async def hover(
     if token.kind == "arn":
         token = Token(token.kind, core.redact(token.text), token.start, token.end)
     at_denial = _denial_at(ls, uri, params.position)
+    if ls.index is None and ls.root_path is not None:
+        # Right after start-up: the answer needs the workspace model; wait a little.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ls.index_done.wait(), INDEX_WAIT)
     value = await ls.in_thread(hover_markdown, ls, text, token, at_denial)
     current = ls.open_document(uri)
     if value is None or current is None or current.version != version:
