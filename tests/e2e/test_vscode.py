@@ -135,14 +135,15 @@ def test_vscode_problems_hover_quickfix(tmp_path: Path) -> None:
         )
     try:
         _wait_healthy(port, proc, log)
-        tools.OUTPUT.mkdir(exist_ok=True)
+        shots = tmp_path / "shots"
+        shots.mkdir()
         drive_env = dict(env)
         drive = subprocess.run(
             [
                 str(tools.NODE24),
                 str(DRIVER),
                 f"http://127.0.0.1:{port}/?folder={ws}",
-                str(tools.OUTPUT),
+                str(shots),
             ],
             cwd=DRIVER.parent,
             env=drive_env,
@@ -161,19 +162,23 @@ def test_vscode_problems_hover_quickfix(tmp_path: Path) -> None:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
     elapsed = time.monotonic() - start
+    # Pictures and results for people: test-output/vscode-e2e*.png, .json, the editor's log.
+    tools.OUTPUT.mkdir(exist_ok=True)
     shutil.copy(log, tools.OUTPUT / "vscode-code-server.log")
+    for f in shots.iterdir():
+        shutil.copy(f, tools.OUTPUT / f.name)
     assert drive.returncode == 0, (
         f"{drive.stdout[-3000:]}\n{drive.stderr[-3000:]}\n--- code-server log:\n"
         f"{log.read_text()[-3000:]}"
     )
-    result = json.loads((tools.OUTPUT / "vscode-e2e.json").read_text())
+    result = json.loads((shots / "vscode-e2e.json").read_text())
     assert any(ACTION in row for row in result["problems"]), result["problems"]
     assert result["hover"].strip()
     assert result["fixes"], "no quick fix in the light-bulb menu"
     json.loads(policy.read_text())
     after = tools.simulate(policy, ACTION, RESOURCE, PRINCIPAL)
     assert after["decision"] == "allowed", (after, policy.read_text())
-    assert (tools.OUTPUT / "vscode-e2e.png").stat().st_size > 10_000
+    assert (shots / "vscode-e2e.png").stat().st_size > 10_000
     # Terminal capture: `cat logs/terminal.log` in the integrated terminal adds the same
     # denial a second time, under the terminal's virtual document.
     after_rows = result["problemsAfter"]
