@@ -61,7 +61,7 @@ _PTYPE = (
 # Found by its anchor; the principal is read backwards, the rest forwards.
 CORE_ANCHOR = re.compile(r"(?:is\s*)?not\s*authorized\s*to\s*perform:?", re.IGNORECASE)
 CORE_BEFORE = re.compile(
-    r"(?:User(?::[ \t\n]*(?P<principal>"
+    r"(?:User(?:(?::[ \t\n]*|[ \t]+(?=arn:))(?P<principal>"
     + _TOK
     + r"{1,400}?)|[ \t\n]+(?:with\s*accountId:"
     r"\s*[^\s]{1,40}\s*)?|)|(?P<you>You\s*are)|(?P<role>service\s*role))[ \t\n]*\Z"
@@ -72,10 +72,12 @@ CORE_AFTER = re.compile(
     r"|(?P<service>[a-z][a-z0-9-]{1,40})(?=[ \t]*\(truncated))"
     r"(?:,[ \t]*(?P<more>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80}[ \t]*,?[ \t]*)"
     r"{1,10}))?"
-    r"(?:[ \t\n]*(?:on\s*(?:the\s*)?resource:?|on)[ \t]*\n?[ \t]*"
-    r"(?P<resource>\"[^\"\n]{1,600}\"|"
-    r"(?:this|the\s*specified|the)\s*resource(?![\w-])|"
-    r"(?:(?:role|user|policy|group|instance-profile)\s(?=[\w-]))?" + _TOK + r"{1,600}?)"
+    r"(?:[ \t\n]*on[ \t\n]*(?P<resource>(?:this|the\s*specified|the)\s*resource(?![\w:-])|"
+    r"(?:(?:the\s*)?resource:?[ \t]*\n?[ \t]*)?"
+    r"(?P<resource2>\"[^\"\n]{1,600}\"|"
+    r"(?:(?:role|user|policy|group|instance-profile)\s(?=[\w-]))?"
+    + _TOK
+    + r"{1,600}?))"
     r"(?=because[ \t\n]|with\s*an\s*explicit|\.\s|\.$|\.\Z|[\s\"'\)\]\[,;]|</|\Z))?",
 )
 # Reason clauses right after the sentence (searched in the few hundred characters after it).

@@ -26,6 +26,7 @@ _NEW_RECORD = re.compile(
     r"\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d|[A-Z][a-z]{2} +\d|\[|\{|\(|\"|at |File |"
     r"(?:INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|Error|Caused)\b"
 )
+_SENTENCE_START = re.compile(r"[A-Z][a-z]")
 # Lines shorter than this were not wrapped by a terminal; their break is a space.
 WRAP_WIDTH = 78
 
@@ -123,7 +124,10 @@ def normalize(text: str) -> Normalized:
             and bool(next_char)
             and bool(_TOKEN_CHAR.match(next_char))
             and not _NEW_RECORD.match(text, e)
-            and "\t" not in m.group("prefix")
+            and not m.group("prefix").strip(
+                " "
+            )  # box/quote/comment prefixes wrap words
+            and not _SENTENCE_START.match(text, e)
         )
         if not glue:
             emit("\n", s, e, False)

@@ -237,7 +237,7 @@ def _detect_core(norm: str, out: list[_Draft]) -> None:
             d.extra_actions = tuple(
                 a.strip() for a in after.group("more").split(",") if a.strip()
             )
-        d.resource = _clean_token(after.group("resource"))
+        d.resource = _clean_token(after.group("resource2") or after.group("resource"))
         if d.resource is not None:
             d.resource = re.sub(r"\s+", " ", d.resource)
         # EC2's combined message: the sentence follows "You are not authorized ... operation."
