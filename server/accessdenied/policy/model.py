@@ -1,0 +1,119 @@
+"""Findings, statements and policy documents (frozen, with 1-based spans)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from accessdenied.text import Span
+
+if TYPE_CHECKING:
+    from accessdenied.policy.jsonpos import JsonNode, JsonObject
+
+Severity = Literal["error", "warning", "info", "hint"]
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info", "hint")
+
+# Canonical policy types and the names people (and other modules) use for them.
+POLICY_TYPES: tuple[str, ...] = (
+    "identity",
+    "resource",
+    "trust",
+    "scp",
+    "rcp",
+    "permissions-boundary",
+)
+POLICY_TYPE_ALIASES: Mapping[str, str] = {
+    "identity": "identity",
+    "resource": "resource",
+    "trust": "trust",
+    "scp": "scp",
+    "rcp": "rcp",
+    "boundary": "permissions-boundary",
+    "permissions-boundary": "permissions-boundary",
+    "permissions_boundary": "permissions-boundary",
+    "session": "identity",
+    "kms": "resource",
+    "vpc_endpoint": "resource",
+    "vpc-endpoint": "resource",
+    "assume-role": "trust",
+}
+
+
+def normalize_policy_type(policy_type: str | None) -> str | None:
+    """The canonical policy type for a name or alias (None for unknown or None)."""
+    if policy_type is None:
+        return None
+    return POLICY_TYPE_ALIASES.get(policy_type.strip().lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a document: stable kebab-case `code`, severity, exact span."""
+
+    code: str
+    severity: str
+    span: Span
+    message: str
+    data: Mapping[str, Any] | None = None
+
+    def to_json(self, file: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if file is not None:
+            out["file"] = file
+        out.update(
+            line=self.span.start_line,
+            column=self.span.start_column,
+            end_line=self.span.end_line,
+            end_column=self.span.end_column,
+            severity=self.severity,
+            code=self.code,
+            message=self.message,
+        )
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement; element values are plain Python values (None when absent)."""
+
+    index: int
+    node: JsonObject
+    span: Span
+    sid: str | None
+    effect: str | None
+    action: Any = None
+    not_action: Any = None
+    resource: Any = None
+    not_resource: Any = None
+    principal: Any = None
+    not_principal: Any = None
+    condition: Any = None
+
+    def element(self, key: str) -> JsonNode | None:
+        """The parsed node of element `key` ("Action", "Resource", ...), if present."""
+        return self.node.get(key)
+
+    def to_python(self) -> dict[str, Any]:
+        return self.node.to_python()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A parsed policy: the tree, its statements and its syntax errors.
+
+    Offsets and positions refer to `text` (the whole file for embedded documents).
+    """
+
+    text: str = field(repr=False)
+    root: JsonObject | None
+    version: str | None
+    statements: tuple[Statement, ...]
+    statement_node: JsonNode | None
+    syntax_errors: tuple[Finding, ...]
+    policy_type: str | None = None
+    source: str = "json"  # "json" | "yaml" | "hcl": YAML/HCL documents have no brackets
+    extra_findings: tuple[Finding, ...] = ()
+
+    def to_python(self) -> dict[str, Any]:
+        return self.root.to_python() if self.root is not None else {}
