@@ -107,15 +107,22 @@ async def test_logs_explicit_deny_points_at_denying_statement(client: LanguageCl
 
 async def test_logs_policy_file_gets_was_denied_diagnostic(client: LanguageClient):
     uri = _uri(client, "policies/app-role.json")
-    diags = await diagnostics_for(
-        client, uri, lambda ds: any(d.code == "denied-request" for d in ds)
+
+    def wanted(d: types.Diagnostic) -> bool:
+        return "dynamodb:PutItem" in d.message and "logs/app.log:9" in d.message
+
+    diags = await diagnostics_for(client, uri, lambda ds: any(wanted(d) for d in ds))
+    [d] = [d for d in diags if wanted(d)]
+    assert d.code == "denied-request"
+    assert d.severity == types.DiagnosticSeverity.Warning
+    assert data(d)["kind"] == "denial"
+    # Placed on the "Statement" array, where the missing statement belongs.
+    text = (_root(client) / "policies" / "app-role.json").read_text()
+    assert d.range.start.line == next(
+        i for i, t in enumerate(text.splitlines()) if '"Statement"' in t
     )
-    denied = [d for d in diags if d.code == "denied-request"]
-    assert any(
-        "dynamodb:PutItem" in d.message and "logs/app.log:9" in d.message
-        for d in denied
-    )
-    assert all(data(d)["kind"] == "denial" for d in denied)
+    assert d.related_information is not None
+    assert d.related_information[0].location.uri == _uri(client, "logs/app.log")
 
 
 async def test_logs_cloudtrail_records_are_scanned(client: LanguageClient):
@@ -177,6 +184,23 @@ async def test_logs_truncation_and_rotation(client: LanguageClient):
     path.unlink()
     _notify_changed(client, path, types.FileChangeType.Deleted)
     await diagnostics_for(client, uri, lambda ds: len(ds) == 0)
+
+
+async def test_logs_run_wrapper_terminal_log_is_watched(client: LanguageClient):
+    """`accessdenied run -- CMD` tees into .accessdenied/terminal.log: watched by default."""
+    path = _root(client) / ".accessdenied" / "terminal.log"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        "$ aws sqs receive-message --queue-url https://sqs.us-east-1.amazonaws.com/111122223333/report-jobs\n"
+        "An error occurred (AccessDenied) when calling the ReceiveMessage operation: User: "
+        "arn:aws:sts::111122223333:assumed-role/app-role/dev is not authorized to perform: "
+        "sqs:receivemessage on resource: arn:aws:sqs:us-east-1:111122223333:report-jobs "
+        "because no identity-based policy allows the sqs:receivemessage action\n"
+    )
+    _notify_changed(client, path, types.FileChangeType.Created)
+    [diag] = await diagnostics_for(client, path.as_uri(), timeout=15)
+    assert "report-jobs" in diag.message
+    assert diag.range.start.line == 1
 
 
 async def test_logs_document_opened_as_log(client: LanguageClient):

@@ -38,7 +38,8 @@ POLICY_WATCH_GLOBS = (
     "**/*.{yaml,yml,template,tf}",
     "**/.accessdenied.toml",
 )
-REDISCOVER_EVERY = 5.0  # seconds between directory walks in polling mode
+# Directory walks (new log files) every this many polls, and at least a second apart.
+REDISCOVER_POLLS = 10
 MAX_WALK_FILES = 50_000
 
 
@@ -251,7 +252,7 @@ async def _poll_loop(ls: AccessDeniedServer) -> None:
             changed = await ls.in_thread(_changed_files, watcher)
             for path in changed:
                 await rescan_file(ls, path)
-            if since_walk >= REDISCOVER_EVERY:
+            if since_walk >= max(REDISCOVER_POLLS * interval, 1.0):
                 since_walk = 0.0
                 found = await ls.in_thread(discover, ls)
                 for path in found:
