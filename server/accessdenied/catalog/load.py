@@ -98,7 +98,7 @@ class Catalog:
             p: {op.lower(): list(v) for op, v in ops.items()}
             for p, ops in data.get("reference_operations", {}).items()
         }
-        self._api_ops_raw: dict[str, str] = data.get("api_operations", {})
+        self._api_ops_raw: dict[str, str] | None = None
         self._api_ops: dict[str, frozenset[str]] | None = None
         self._global_keys: dict[str, ConditionKey] = {}
         for name, ktype, desc in data.get("global_condition_keys", []):
@@ -460,11 +460,17 @@ class Catalog:
                 out.append(name)
         return tuple(out)
 
+    def _api_operations_raw(self) -> dict[str, str]:
+        if self._api_ops_raw is None:
+            found = snapshot.lazy_field(self._data, "api_operations")
+            self._api_ops_raw = found if isinstance(found, dict) else {}
+        return self._api_ops_raw
+
     def _api_operations(self) -> dict[str, frozenset[str]]:
         if self._api_ops is None:
             self._api_ops = {
                 p: frozenset(o.lower() for o in ops.split())
-                for p, ops in self._api_ops_raw.items()
+                for p, ops in self._api_operations_raw().items()
             }
         return self._api_ops
 
@@ -479,7 +485,7 @@ class Catalog:
 
     def api_operations(self, prefix: str) -> tuple[str, ...]:
         """API operation names known for an IAM prefix (from botocore at build time)."""
-        return tuple(self._api_ops_raw.get(prefix, "").split())
+        return tuple(self._api_operations_raw().get(prefix, "").split())
 
 
 def _match_specificity(rt: ResourceType, arn: str) -> int:

@@ -160,11 +160,7 @@ def merge_reference(
     stats["kept"] = len(set(old) - set(documents))
     stats["actions"] = sum(len(s[1]) for s in merged.values())
     stats["operations"] = sum(len(v) for v in ref_ops.values())
-    fields = {
-        k: v
-        for k, v in bundled.items()
-        if k not in ("services", "arn_services", "format")
-    }
+    fields = snapshot.fields_of(bundled)
     fields.update(
         source=(
             f"AWS service reference ({source_url}) fetched {fetched_date}; "

@@ -178,9 +178,19 @@ def test_stale_or_corrupt_cache_is_ignored(cache_home: Path) -> None:
     target.write_bytes(b"\x1f\x8b not really gzip")
     assert load_catalog().info().origin == "bundled"
     load_catalog.cache_clear()
-    old = json.loads(gzip.decompress(_bundled_bytes()))
+    header, rest = gzip.decompress(_bundled_bytes()).split(b"\n", 1)
+    old = json.loads(header)
     old["data_date"] = "2020-01-01"
-    target.write_bytes(gzip.compress(json.dumps(old).encode()))
+    target.write_bytes(gzip.compress(json.dumps(old).encode() + b"\n" + rest))
+    load_catalog.cache_clear()
+    assert load_catalog().info().origin == "bundled"
+    # The same file with a newer date is preferred.
+    old["data_date"] = "2099-01-01"
+    target.write_bytes(gzip.compress(json.dumps(old).encode() + b"\n" + rest))
+    load_catalog.cache_clear()
+    assert load_catalog().info().origin == "cache"
+    # Truncated: ignored.
+    target.write_bytes(gzip.compress(json.dumps(old).encode() + b"\n"))
     load_catalog.cache_clear()
     assert load_catalog().info().origin == "bundled"
 
