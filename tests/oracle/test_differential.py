@@ -40,7 +40,7 @@ def oracle() -> Iterator[Oracle]:
 
 
 @settings(
-    max_examples=3000,
+    max_examples=2000,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
