@@ -152,3 +152,23 @@ def test_fix_no_policy_for_principal_exits_1(
     (tmp_path / ".git").mkdir()
     assert main(["fix", "--denial-text", PUT_DENIAL]) == 1
     assert "no identity policy" in capsys.readouterr().err
+
+
+def test_fix_workspace_policy_that_does_not_parse_exits_2_unchanged(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = workspace / "policies" / "app-role.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": [}')
+    assert main(["fix", "--log", "logs/terminal.log:2", "--write"]) == 2
+    assert "app-role.json" in capsys.readouterr().err
+    assert policy.read_text() == '{"Version": "2012-10-17", "Statement": [}'
+
+
+def test_fix_policy_not_an_object_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    policy = tmp_path / "list.json"
+    policy.write_text("[1, 2]\n")
+    assert main(["fix", "--denial-text", PUT_DENIAL, "--policy", str(policy)]) == 2
+    assert "not a policy" in capsys.readouterr().err

@@ -134,6 +134,11 @@ def run(args: argparse.Namespace) -> int:
         from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
 
         parsed = parse_json(text)
+        if not parsed.errors and not hasattr(parsed.root, "members"):
+            _err(
+                f"accessdenied fix: {policy}: not a policy (the top level is not an object)"
+            )
+            return EXIT_USAGE
         if parsed.errors or parsed.root is None:
             first = parsed.errors[0] if parsed.errors else None
             where = (
@@ -160,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
         _err(f"accessdenied fix: {exc}; nothing modified")
         return EXIT_USAGE
     editing = [f for f in fixes if f.edits and f.kind != "remove-deny" and f.verified]
+    if not editing and any(f.bad_input for f in fixes):
+        for f in fixes:
+            if f.bad_input:
+                _err(f"accessdenied fix: {f.explanation}")
+        return EXIT_USAGE
     if not editing:
         for f in fixes:
             if f.kind == "remove-deny":

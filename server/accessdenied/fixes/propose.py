@@ -77,6 +77,8 @@ class Fix:
     deny: Reason | None = None
     statement: Mapping[str, Any] | None = None
     ref: PolicyRef | None = None
+    #: The target could not be read or parsed (the CLI's exit status 2).
+    bad_input: bool = False
 
 
 def _read(read_text: ReadText | None, path: Path) -> str:
@@ -433,7 +435,7 @@ def fix_in_ref(
         edits=edits,
         kind=fkind,
         verified=ok,
-        explanation=f"{how}; {why_res}. {why}. Chosen file: {ref.reason}",
+        explanation=f"{how}; {why_res}. {why[:1].upper()}{why[1:]}. Chosen file: {ref.reason}.",
         variant=variant,
         statement=stmt,
         ref=ref,
@@ -572,14 +574,17 @@ def _replace_file(ps: PolicySet, file: str, new: Policy) -> PolicySet:
     )
 
 
-def _explain(denial: Denial, message: str) -> Fix:
+def _explain(
+    denial: Denial, message: str, path: str = "", bad_input: bool = False
+) -> Fix:
     return Fix(
         title="No automatic fix",
-        path="",
+        path=path,
         edits=(),
         kind="explain-only",
         verified=False,
         explanation=message,
+        bad_input=bad_input,
     )
 
 
@@ -705,17 +710,28 @@ def propose_fixes(
         try:
             text = _read(read_text, ref.path)
         except (OSError, UnicodeDecodeError) as exc:
-            fixes.append(_explain(denial, f"cannot read {ref.path}: {exc}"))
+            fixes.append(
+                _explain(denial, f"cannot read {ref.path}: {exc}", str(ref.path), True)
+            )
             continue
         for variant in variants:
             try:
                 fix = fix_in_ref(denial, ref, text, policy_set, variant)
             except EditError as exc:
-                fixes.append(_explain(denial, f"{ref.path}: {exc}; not edited"))
+                fixes.append(
+                    _explain(
+                        denial, f"{ref.path}: {exc}; not edited", str(ref.path), True
+                    )
+                )
                 break
             except ValueError as exc:
                 fixes.append(
-                    _explain(denial, f"{ref.path}: not valid JSON ({exc}); not edited")
+                    _explain(
+                        denial,
+                        f"{ref.path}: not valid JSON ({exc}); not edited",
+                        str(ref.path),
+                        True,
+                    )
                 )
                 break
             if variant != "exact" and fixes and fixes[-1].statement == fix.statement:
