@@ -172,3 +172,17 @@ def test_fix_policy_not_an_object_exits_2(
     policy.write_text("[1, 2]\n")
     assert main(["fix", "--denial-text", PUT_DENIAL, "--policy", str(policy)]) == 2
     assert "not a policy" in capsys.readouterr().err
+
+
+def test_fix_from_repo_root_finds_examples_config_next_to_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    assert main(["fix", "--log", "examples/logs/terminal.log:2"]) == 0
+    out, err = capsys.readouterr()
+    # Paths relative to cwd: the diff applies with `git apply` from here.
+    assert out.startswith("--- a/examples/policies/app-role.json\n")
+    assert "why this file: .accessdenied.toml" in err

@@ -104,11 +104,33 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _workspace_root(args: argparse.Namespace) -> Path:
+    """--root, else the folder of the config next to (or above) the log or policy, else cwd."""
+    from accessdenied.workspace import find_config
+
+    if args.root:
+        return Path(args.root).resolve()
+    cwd = Path.cwd().resolve()
+    hints = []
+    if args.log:
+        hints.append(_split_log(args.log)[0])
+    if args.policy:
+        hints.append(Path(args.policy))
+    for hint in hints:
+        config = find_config(hint.resolve().parent)
+        if config is not None and config.parent != cwd:
+            return config.parent
+    return cwd
+
+
 def _display(path: str, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path
+    """The path relative to cwd (so the diff applies with `git apply`), else to root."""
+    for base in (Path.cwd().resolve(), root):
+        try:
+            return Path(path).resolve().relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     denial = _pick_denial(args)
     if isinstance(denial, int):
         return denial
-    root = Path(args.root or os.getcwd()).resolve()
+    root = _workspace_root(args)
     if not root.is_dir():
         _err(f"accessdenied fix: --root {root} is not a directory")
         return EXIT_USAGE
