@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
+from lsprotocol import converters, types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from accessdenied.evaluate import Policy, PolicySet, Request, evaluate
@@ -56,7 +57,20 @@ async def _actions(
         )
     )
     assert result is not None
-    return [a for a in result if isinstance(a, types.CodeAction)]
+    return [_as_action(a) for a in result]
+
+
+def _as_action(item: types.Command | types.CodeAction) -> types.CodeAction:
+    """lsprotocol 2025.0.0 structures any code action that has a `command` as a
+    `Command` (its `_code_action_hook` only checks for the key) and stringifies the
+    nested object; real editors check `typeof command`. Undo that here."""
+    if isinstance(item, types.CodeAction):
+        return item
+    raw = ast.literal_eval(item.command)
+    assert isinstance(raw, dict), item
+    return converters.get_converter().structure(
+        {"title": item.title, "command": raw}, types.CodeAction
+    )
 
 
 def _edits_for(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit], Any]:

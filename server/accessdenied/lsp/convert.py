@@ -211,17 +211,22 @@ def denial_from_data(data: Any) -> Denial | None:
         return None
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 
 
 def escape_markdown(text: object) -> str:
-    """`text` safe inside Markdown: no links, HTML, `command:` URIs or formatting.
+    """`text` safe inside Markdown: no links, HTML, autolinks or formatting.
 
-    Every Markdown metacharacter is backslash-escaped (`:` too, so that no client
-    autolinks `command:` or `https:` URIs) and line breaks become spaces.
+    Brackets, angle brackets and emphasis characters are backslash-escaped (so no
+    `[x](command:...)` link or `<img>` tag can form), `://` is broken up so that no
+    client autolinks a URL, a leading list/heading marker is escaped, and line breaks
+    become spaces.
     """
     value = str(text).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    value = _MD_SPECIAL.sub(r"\\\1", value).replace("://", ":\\/\\/")
+    if value[:1] in ("-", "+", "=") or re.match(r"\d+[.)]", value):
+        value = "\\" + value
+    return value
 
 
 def code_span(text: object) -> str:

@@ -232,7 +232,9 @@ def live_section(ls: AccessDeniedServer, arn: str) -> str:
 
 def denial_section(ls: AccessDeniedServer, denial: Any) -> str:
     exp = explain.explain(denial, ls.index)
-    lines = [f"**This denial**: {_esc(explain.message(denial))}"]
+    what = _code(denial.action or denial.operation or "the request")
+    on = f" on {_code(denial.resource)}" if denial.resource else ""
+    lines = [f"**This denial**: {what}{on} was denied: {_esc(explain.reason(denial))}"]
     for rel in exp.related:
         label = explain.label_for(path_to_uri(rel.path), ls.root_path)
         line = rel.span.start_line if rel.span is not None else rel.line

@@ -93,11 +93,17 @@ def test_convert_text_edit_offsets() -> None:
 )
 def test_convert_escape_markdown_neutralises(evil: str) -> None:
     out = convert.escape_markdown(evil)
-    assert "](" not in out
-    assert re.search(r"(?<!\\)[<>]", out) is None
-    assert "command:" not in out
-    assert "https:" not in out
-    assert "**" not in out
+    assert re.search(r"(?<!\\)\]\(", out) is None  # no link can form
+    assert re.search(r"(?<!\\)[<>]", out) is None  # no HTML
+    assert "://" not in out  # no autolink
+    assert re.search(r"(?<!\\)\*\*", out) is None  # no emphasis
+
+
+def test_convert_escape_markdown_keeps_arns_readable() -> None:
+    arn = "arn:aws:iam::111122223333:role/app-role"
+    assert convert.escape_markdown(arn) == arn
+    assert convert.escape_markdown("- item") == "\\- item"
+    assert convert.escape_markdown("a\nb") == "a b"
 
 
 def test_convert_code_span_handles_backticks() -> None:
