@@ -15,6 +15,16 @@ SNS_DOC = "https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html"
 LAMBDA_DOC = (
     "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
 )
+KMS_REENCRYPT_DOC = (
+    "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html"
+)
+BEDROCK_DOC = (
+    "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-prereq.html"
+)
+DYNAMODB_TX_DOC = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+    "transaction-apis-iam.html"
+)
 GLOBAL_KEYS_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
 
 # (IAM prefix, API operation) -> (actions needed, AWS doc page that says so).
@@ -187,6 +197,16 @@ OPERATION_OVERRIDES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     # --- AWS Lambda: Invoke is authorised by lambda:InvokeFunction ---
     ("lambda", "Invoke"): (("lambda:InvokeFunction",), LAMBDA_DOC),
     ("lambda", "InvokeWithResponseStream"): (("lambda:InvokeFunction",), LAMBDA_DOC),
+    # --- AWS KMS: ReEncrypt needs both halves ---
+    ("kms", "ReEncrypt"): (("kms:ReEncryptFrom", "kms:ReEncryptTo"), KMS_REENCRYPT_DOC),
+    # --- Amazon Bedrock: the Converse API is authorised as model invocation ---
+    ("bedrock", "Converse"): (("bedrock:InvokeModel",), BEDROCK_DOC),
+    ("bedrock", "ConverseStream"): (
+        ("bedrock:InvokeModelWithResponseStream",),
+        BEDROCK_DOC,
+    ),
+    # --- Amazon DynamoDB: transactional reads use the GetItem permission ---
+    ("dynamodb", "TransactGetItems"): (("dynamodb:GetItem",), DYNAMODB_TX_DOC),
 }
 
 # botocore service name / signing name / endpoint prefix -> IAM prefix, where they differ
