@@ -178,7 +178,7 @@ DECODED_ACTION = re.compile(
 BOTOCORE = re.compile(
     r"(?:An\s*error|A\s*client\s*error)\s*(?:occurred\s*)?\((?P<code>[\w.]{1,80})\)\s*"
     r"(?:occurred\s*)?when\s*calling\s*the\s*(?P<operation>\w{1,80})\s*operation"
-    r"(?:\s*\(reached\s*max\s*retries:\s*\d+\))?:[ \t\n]*\Z"
+    r"(?:\s*\(reached\s*max\s*retries:\s*\d+\))?:[ \t\n]*"
 )
 BOTOCORE_ANY = re.compile(
     r"(?:An\s*error|A\s*client\s*error)\s*(?:occurred\s*)?\((?P<code>[\w.]{1,80})\)\s*"
@@ -190,18 +190,18 @@ GO_V2 = re.compile(
     r"(?:exceeded\s*maximum\s*number\s*of\s*attempts,\s*\d+,\s*)?"
     r"https\s*response\s*error\s*StatusCode:\s*(?P<status>\d{3}),\s*"
     r"RequestID:\s*(?P<request_id>[^,\s]{0,80}),\s*(?:HostID:\s*[^,\s]{0,200},\s*)?"
-    r"(?:api\s*error\s*(?P<code>[\w.]{1,80}):[ \t]*)?\Z"
+    r"(?:api\s*error\s*(?P<code>[\w.]{1,80}):[ \t]*)?"
 )
 CODE_PREFIX = re.compile(
-    r"(?P<code>(?:[A-Za-z][\w.]{0,80}[.:])?(?:AccessDenied(?:Exception)?|"
+    r"(?<![\w])(?P<code>(?:AccessDenied(?:Exception)?|"
     r"UnauthorizedOperation|AuthorizationError(?:Exception)?|ForbiddenException|"
     r"Forbidden|UnauthorizedException|NotAuthorizedException))"
-    r"(?:\s*\(client\))?:?[ \t]*\Z"
+    r"(?:\s*\(client\))?:?[ \t]*"
 )
 JAVA_V1_OLD = re.compile(
     r"Status\s*Code:\s*(?P<status>\d{3}),\s*AWS\s*Service:\s*(?P<service>[^,\n]{1,60}),\s*"
     r"AWS\s*Request\s*ID:\s*(?P<request_id>[^,\s]{1,80}),\s*AWS\s*Error\s*Code:\s*"
-    r"(?P<code>[\w.]{1,80}),\s*AWS\s*Error\s*Message:\s*\Z"
+    r"(?P<code>[\w.]{1,80}),\s*AWS\s*Error\s*Message:\s*"
 )
 CDK_CALL = re.compile(r"Call\s*failed:\s*(?P<operation>[a-z]\w{1,80})\(")
 # Suffixes right after the message.

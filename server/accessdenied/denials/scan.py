@@ -8,6 +8,7 @@ in the original text.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable
@@ -78,6 +79,7 @@ def _catalog() -> Any:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _service_from_hint(hint: str | None) -> str | None:
     if not hint:
         return None
@@ -93,6 +95,7 @@ def _service_from_hint(hint: str | None) -> str | None:
     return _SERVICE_HINTS.get(hint.lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def _canonical_action(action: str) -> str:
     prefix, _, name = action.partition(":")
     cat = _catalog()
@@ -106,6 +109,7 @@ def _canonical_action(action: str) -> str:
     return f"{prefix.lower()}:{name}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _action_for_operation(operation: str, hint: str | None) -> str | None:
     cat = _catalog()
     if cat is None:
@@ -158,10 +162,13 @@ def _clean_token(value: str | None) -> str | None:
     return value or None
 
 
-def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    return ls, len(text) if le == -1 else le
+def _line_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+    """The line around [start, end), but at most `reach` characters either side."""
+    lo = max(0, start - reach)
+    hi = min(len(text), end + reach)
+    ls = text.rfind("\n", lo, start) + 1 or lo
+    le = text.find("\n", end, hi)
+    return max(ls, lo), hi if le == -1 else le
 
 
 # ------------------------------------------------------------------------------- detectors
@@ -332,10 +339,9 @@ _SIMPLE_DETECTORS: tuple[Callable[[str, list[_Draft]], None], ...] = (
 )
 
 
-def _detect_s3_bare(norm: str, out: list[_Draft]) -> None:
+def _detect_s3_bare(norm: str, out: list[_Draft], ix: _Index) -> None:
     for m in g.S3_BARE.finditer(norm):
-        lo, hi = max(0, m.start() - 1500), m.end() + 1500
-        if not g.AWS_CONTEXT.search(norm, lo, hi):
+        if not ix.aws_near(m.start() - 1500, m.end() + 1500):
             continue
         out.append(_Draft(m.start(), m.end(), "s3-bare", service="s3"))
 
@@ -372,6 +378,8 @@ def _detect_botocore_fallback(norm: str, out: list[_Draft]) -> None:
         if not _DENIAL_CODES.search(code):
             continue
         msg = m.group("msg").rstrip()
+        if not msg:
+            continue  # a message on the next line is found by its own grammar
         s = m.start("msg") if msg else m.start()
         e = m.start("msg") + len(msg) if msg else m.end()
         d = _Draft(s, e, "envelope")
@@ -384,28 +392,75 @@ def _detect_botocore_fallback(norm: str, out: list[_Draft]) -> None:
 # ------------------------------------------------------------------------------- enrichment
 
 
-def _enrich(d: _Draft, norm: str) -> None:
-    lo = max(0, d.start - 700)
-    m = g.BOTOCORE.search(norm, lo, d.start)
+class _Index:
+    """Envelope matches and context-word positions of one window, found once (linear)."""
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        self._env: dict[str, tuple[list[int], list[re.Match[str]]]] = {}
+        for name, pat in (
+            ("botocore", g.BOTOCORE),
+            ("go_v2", g.GO_V2),
+            ("java_old", g.JAVA_V1_OLD),
+            ("code", g.CODE_PREFIX),
+        ):
+            ms = list(pat.finditer(norm))
+            self._env[name] = ([m.end() for m in ms], ms)
+        self._aws: list[int] | None = None
+        self._neg: list[int] | None = None
+
+    def before(self, name: str, start: int, reach: int) -> re.Match[str] | None:
+        """The `name` envelope ending right before `start` (only blanks between)."""
+        ends, ms = self._env[name]
+        i = bisect.bisect_right(ends, start) - 1
+        while i >= 0:
+            m = ms[i]
+            if m.start() < start - reach:
+                return None
+            if not self.norm[m.end() : start].strip(" \t\n:"):
+                return m
+            if m.end() < start - 2:
+                return None
+            i -= 1
+        return None
+
+    @staticmethod
+    def _any(positions: list[int], lo: int, hi: int) -> bool:
+        i = bisect.bisect_left(positions, lo)
+        return i < len(positions) and positions[i] < hi
+
+    def aws_near(self, lo: int, hi: int) -> bool:
+        if self._aws is None:
+            self._aws = [m.start() for m in g.AWS_CONTEXT.finditer(self.norm)]
+        return self._any(self._aws, lo, hi)
+
+    def negative_near(self, lo: int, hi: int) -> bool:
+        if self._neg is None:
+            self._neg = [m.start() for m in g.NEGATIVE_CONTEXT.finditer(self.norm)]
+        return self._any(self._neg, lo, hi)
+
+
+def _enrich(d: _Draft, norm: str, ix: _Index) -> None:
+    m = ix.before("botocore", d.start, 700)
     if m:
         d.error_code = d.error_code or m.group("code")
         d.operation = d.operation or m.group("operation")
     else:
-        m2 = g.GO_V2.search(norm, lo, d.start)
+        m2 = ix.before("go_v2", d.start, 700)
         if m2:
             d.operation = d.operation or m2.group("operation")
             d.service_hint = d.service_hint or m2.group("service")
             d.request_id = d.request_id or (m2.group("request_id") or None)
             d.error_code = d.error_code or m2.group("code")
-        m3 = g.JAVA_V1_OLD.search(norm, lo, d.start)
+        m3 = ix.before("java_old", d.start, 700)
         if m3:
             d.service_hint = d.service_hint or m3.group("service")
             d.request_id = d.request_id or m3.group("request_id")
             d.error_code = d.error_code or m3.group("code")
     if d.error_code is None:
-        m4 = g.CODE_PREFIX.search(norm, max(0, d.start - 200), d.start)
+        m4 = ix.before("code", d.start, 200)
         if m4:
-            d.error_code = m4.group("code").rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+            d.error_code = m4.group("code")
     if d.operation is None:
         ls, _ = _line_bounds(norm, d.start, d.start)
         m5 = g.CDK_CALL.search(norm, ls, d.start)
@@ -535,42 +590,45 @@ def _cloudtrail(norm: str, drafts: list[_Draft]) -> list[_Draft]:
 
 def _claim(drafts: list[_Draft]) -> list[_Draft]:
     """Drop drafts overlapping an earlier (higher-priority) one."""
-    kept: list[_Draft] = []
+    starts: list[int] = []
+    kept: list[_Draft] = []  # sorted by start, pairwise disjoint
     for d in drafts:
         if d.end <= d.start:
             continue
-        if any(d.start < k.end and k.start < d.end for k in kept):
+        i = bisect.bisect_left(starts, d.end)
+        if i > 0 and kept[i - 1].end > d.start:
             continue
-        kept.append(d)
+        starts.insert(i, d.start)
+        kept.insert(i, d)
     return kept
 
 
 def _scan_normalized(norm: str) -> list[_Draft]:
+    ix = _Index(norm)
     drafts: list[_Draft] = []
     _detect_core(norm, drafts)
     _detect_decoded(norm, drafts)
     for det in _SIMPLE_DETECTORS:
         det(norm, drafts)
-    _detect_s3_bare(norm, drafts)
+    _detect_s3_bare(norm, drafts, ix)
     _detect_botocore_fallback(norm, drafts)
     kept = _claim(drafts)
     # An envelope whose message continues on the next line belongs to that message.
-    kept = [
-        d
-        for d in kept
-        if not (
+    filtered: list[_Draft] = []
+    for i, d in enumerate(kept):
+        nxt = kept[i + 1] if i + 1 < len(kept) else None
+        if (
             d.family == "envelope"
-            and any(
-                o is not d and o.start >= d.end and not norm[d.end : o.start].strip()
-                for o in kept
-            )
-        )
-    ]
-    out: list[_Draft] = []
-    for d in kept:
-        if _negative(d, norm):
+            and nxt is not None
+            and not norm[d.end : nxt.start].strip()
+        ):
             continue
-        _enrich(d, norm)
+        filtered.append(d)
+    out: list[_Draft] = []
+    for d in filtered:
+        if _negative(d, ix):
+            continue
+        _enrich(d, norm, ix)
         out.append(d)
     out = _cloudtrail(norm, out)
     for d in out:
@@ -579,10 +637,10 @@ def _scan_normalized(norm: str) -> list[_Draft]:
     return out
 
 
-def _negative(d: _Draft, norm: str) -> bool:
+def _negative(d: _Draft, ix: _Index) -> bool:
     """Other clouds and systems: the same words, not an AWS denial."""
     span = 300 if d.family in ("iam", "ec2+iam") and d.action and d.principal else 1500
-    return bool(g.NEGATIVE_CONTEXT.search(norm, max(0, d.start - span), d.end + span))
+    return ix.negative_near(d.start - span, d.end + span)
 
 
 def _prefilter_hits(text: str) -> list[int]:
