@@ -457,8 +457,6 @@ def evaluate(request: Request, policy_set: PolicySet) -> Decision:
         # Naming the role ARN (or the user who federated): still limited by an implicit
         # deny in the permissions boundary or the session policy.
         allowed, reasons = limits_ok, res_reasons
-        if not allowed and identity_side:
-            allowed, reasons = True, id_reasons
     elif same_account and kind == "resource":
         allowed, reasons = identity_side, id_reasons
     else:
@@ -469,7 +467,8 @@ def evaluate(request: Request, policy_set: PolicySet) -> Decision:
         return Decision("allowed", reasons, notes=tuple(notes), **common)
 
     blocked_list: list[str] = []
-    if not ident_ok:
+    resource_carries = iam and same_account and rmatch in ("role", "user")
+    if not ident_ok and not resource_carries:
         blocked_list.append(IDENTITY)
     if not boundary_ok:
         blocked_list.append(BOUNDARY)
