@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from accessdenied.evaluate.engine import compile_policy
-from accessdenied.evaluate.matching import action_regex, as_list, match_principal
+from accessdenied.evaluate.matching import as_list, match_principal
 from accessdenied.evaluate.model import (
     BOUNDARY,
     IDENTITY,
@@ -137,36 +137,40 @@ class EffectivePermissions:
         return "\n".join(lines)
 
 
-def _expand(
-    catalog: CatalogLike, patterns: Iterable[str], cache: dict[str, tuple[Any, ...]]
-) -> set[str]:
-    names: set[str] = set()
-    for p in patterns:
-        if p not in cache:
-            cache[p] = tuple(catalog.expand(p))
-        names.update(a.full_name for a in cache[p])
+# Expansions per (catalog, pattern): the catalog is immutable and loaded once.
+_EXPANSIONS: dict[tuple[int, str], frozenset[str]] = {}
+_ACTIONS: dict[int, dict[str, Any]] = {}
+
+
+def _expand_one(catalog: CatalogLike, pattern: str) -> frozenset[str]:
+    key = (id(catalog), pattern.lower())
+    names = _EXPANSIONS.get(key)
+    if names is None:
+        actions = tuple(catalog.expand(pattern))
+        info = _ACTIONS.setdefault(id(catalog), {})
+        for a in actions:
+            info[a.full_name] = a
+        names = frozenset(a.full_name for a in actions)
+        if len(_EXPANSIONS) > 4096:
+            _EXPANSIONS.clear()
+        _EXPANSIONS[key] = names
     return names
 
 
-def _covered(
-    statement: Mapping[str, Any],
-    catalog: CatalogLike,
-    cache: dict[str, tuple[Any, ...]],
-) -> set[str]:
+def _expand(catalog: CatalogLike, patterns: Iterable[str]) -> set[str]:
+    names: set[str] = set()
+    for p in patterns:
+        names |= _expand_one(catalog, p)
+    return names
+
+
+def _covered(statement: Mapping[str, Any], catalog: CatalogLike) -> set[str]:
     if "Action" in statement:
-        return _expand(
-            catalog,
-            [p for p in as_list(statement["Action"]) if isinstance(p, str)],
-            cache,
-        )
+        patterns = [p for p in as_list(statement["Action"]) if isinstance(p, str)]
+        return _expand(catalog, patterns)
     if "NotAction" in statement:
         excluded = [p for p in as_list(statement["NotAction"]) if isinstance(p, str)]
-        everything = _expand(catalog, ["*"], cache)
-        return {
-            a
-            for a in everything
-            if not any(action_regex(x).fullmatch(a) for x in excluded)
-        }
+        return set(_expand_one(catalog, "*") - _expand(catalog, excluded))
     return set()
 
 
@@ -212,7 +216,6 @@ def effective_permissions(
 ) -> EffectivePermissions:
     """Per action: allowed or not, the granting statements and the denying ones."""
     p = parse_principal(principal)
-    cache: dict[str, tuple[Any, ...]] = {}
     grants: dict[str, list[Grant]] = {}
     denies: dict[str, list[Grant]] = {}
     notes: list[str] = []
@@ -234,7 +237,7 @@ def effective_permissions(
                 continue
             target = grants if effect == "Allow" else denies
             g = _grant(policy, policy_type, i, st)
-            for name in _covered(st, catalog, cache):
+            for name in _covered(st, catalog):
                 target.setdefault(name, []).append(g)
 
     for pol in policy_set.identity:
@@ -254,10 +257,10 @@ def effective_permissions(
             allowed: set[str] = set()
             for i, st in _statements(pol):
                 if st.get("Effect") == "Allow":
-                    allowed |= _covered(st, catalog, cache)
+                    allowed |= _covered(st, catalog)
                 elif st.get("Effect") == "Deny":
                     g = _grant(pol, ptype, i, st)
-                    for name in _covered(st, catalog, cache):
+                    for name in _covered(st, catalog):
                         denies.setdefault(name, []).append(g)
             limits.append((ptype, allowed))
     if p.is_iam and not p.service_linked:
@@ -266,17 +269,14 @@ def effective_permissions(
             for pol in scp_level:
                 for i, st in _statements(pol):
                     if st.get("Effect") == "Allow":
-                        allowed |= _covered(st, catalog, cache)
+                        allowed |= _covered(st, catalog)
                     elif st.get("Effect") == "Deny":
                         g = _grant(pol, SCP, i, st)
-                        for name in _covered(st, catalog, cache):
+                        for name in _covered(st, catalog):
                             denies.setdefault(name, []).append(g)
             limits.append((f"{SCP}#{level}", allowed))
 
-    info: dict[str, Any] = {}
-    for acts in cache.values():
-        for a in acts:
-            info[a.full_name] = a
+    info = _ACTIONS.get(id(catalog), {})
     out: list[ActionPermission] = []
     for name in sorted(set(grants) | set(denies)):
         a = info.get(name)
