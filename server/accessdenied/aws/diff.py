@@ -131,8 +131,27 @@ def _covers(a: Grant, b: Grant) -> bool:
     return bool(_pattern(a.resource.replace("?", "[?]"), True).fullmatch(b.resource))
 
 
+def _key(g: Grant) -> tuple[str, str, str, str, str]:
+    return (g.effect, g.action, g.resource, g.principal, g.condition)
+
+
 def _uncovered(mine: Sequence[Grant], theirs: Sequence[Grant]) -> list[Grant]:
-    return [g for g in mine if not any(_covers(t, g) for t in theirs)]
+    """Grants of `mine` that no grant of `theirs` equals or covers by wildcard."""
+    exact = {_key(t) for t in theirs}
+    # Only wildcard grants can cover a grant they are not equal to; index them by the
+    # parts that must be equal, so big managed policies stay linear.
+    wild: dict[tuple[str, str, str], list[Grant]] = {}
+    for t in theirs:
+        if any(c in t.action or c in t.resource for c in "*?"):
+            wild.setdefault((t.effect, t.principal, t.condition), []).append(t)
+    out = []
+    for g in mine:
+        if _key(g) in exact:
+            continue
+        candidates = wild.get((g.effect, g.principal, g.condition), ())
+        if not any(_covers(t, g) for t in candidates):
+            out.append(g)
+    return out
 
 
 def _render(items: Iterable[Grant]) -> tuple[str, ...]:
