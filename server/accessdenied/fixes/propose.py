@@ -306,6 +306,22 @@ def _as_list_of_dicts(value: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _error_findings(check_text: Any, text: str, kind: str) -> list[tuple[str, str]]:
+    """(code, message) of the error findings of a document (empty if the checker fails)."""
+    ptype = {"kms": "resource", "boundary": "identity", "session": "identity"}.get(
+        kind, kind
+    )
+    try:
+        try:
+            findings = check_text(text, ptype)
+        except (ValueError, KeyError):  # a policy type the checker does not know
+            findings = check_text(text)
+    except Exception:  # a checker bug must not hide a correct, evaluated edit
+        logger.exception("check_text failed; verifying with the evaluator only")
+        return []
+    return [(f.code, f.message) for f in findings if f.severity == "error"]
+
+
 def verify(
     new_text: str,
     ref: PolicyRef,
@@ -315,10 +331,12 @@ def verify(
     request: Request,
     granted_actions: Sequence[str],
     granted_resource: str,
+    old_text: str | None = None,
 ) -> tuple[bool, str]:
-    """Check an edited document: parses, no error findings, allows, grants nothing else.
+    """Check an edited document: parses, no new error findings, allows, grants nothing else.
 
-    `region` is the document's range inside `new_text` (after the edit).
+    `region` is the document's range inside `new_text` (after the edit); `old_text` is
+    the document before it (its own errors are not the edit's).
     """
     try:
         from accessdenied.policy import check_text  # type: ignore[attr-defined,unused-ignore]
@@ -330,20 +348,14 @@ def verify(
     except ValueError as exc:
         return False, f"the edited document is not valid JSON: {exc}"
     if check_text is not None:
-        ptype = {"kms": "resource", "boundary": "identity", "session": "identity"}.get(
-            ref.kind, ref.kind
-        )
-        try:
-            try:
-                findings = check_text(sub, ptype)
-            except (ValueError, KeyError):  # a policy type the checker does not know
-                findings = check_text(sub)
-        except Exception:  # a checker bug must not hide a correct, evaluated edit
-            logger.exception("check_text failed; verifying with the evaluator only")
-            findings = []
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            return False, f"the edited document has errors: {errors[0].message}"
+        new_errors = _error_findings(check_text, sub, ref.kind)
+        if old_text is not None:
+            # Only errors the edit introduces count; the document's own stay its own.
+            for key in _error_findings(check_text, old_text, ref.kind):
+                if key in new_errors:
+                    new_errors.remove(key)
+        if new_errors:
+            return False, f"the edited document has errors: {new_errors[0][1]}"
     new_policy = Policy(
         document=doc, name=ref.name or ref.path.name, file=str(ref.path)
     )
@@ -422,7 +434,15 @@ def fix_in_ref(
     delta = sum(len(e.new_text) - (e.end - e.start) for e in edits)
     new_region = (region[0], region[1] + delta)
     ok, why = _verify_region(
-        new_text, new_region, ref, old_doc, policy_set, denial, actions, resource
+        new_text,
+        new_region,
+        ref,
+        old_doc,
+        policy_set,
+        denial,
+        actions,
+        resource,
+        text[region[0] : region[1]],
     )
     if kind == "trust":
         fkind = "edit-trust-policy" if fkind == "insert-statement" else fkind
@@ -455,6 +475,7 @@ def _verify_region(
     denial: Denial,
     actions: Sequence[str],
     resource: str,
+    old_text: str,
 ) -> tuple[bool, str]:
     return verify(
         new_text,
@@ -465,6 +486,7 @@ def _verify_region(
         _request(denial, denial.resource or "*"),
         actions,
         resource,
+        old_text,
     )
 
 
