@@ -15,7 +15,13 @@ from accessdenied.evaluate.effective import (
     effective_permissions,
 )
 from accessdenied.evaluate.engine import compile_policy, evaluate, infer_resource_kind
-from accessdenied.evaluate.model import Decision, Policy, PolicySet, Reason
+from accessdenied.evaluate.model import (
+    RCP_SERVICES_AT_LAUNCH,
+    Decision,
+    Policy,
+    PolicySet,
+    Reason,
+)
 from accessdenied.evaluate.request import (
     PrincipalInfo,
     Request,
@@ -24,6 +30,7 @@ from accessdenied.evaluate.request import (
 )
 
 __all__ = [
+    "RCP_SERVICES_AT_LAUNCH",
     "ActionPermission",
     "Decision",
     "EffectivePermissions",

@@ -374,8 +374,16 @@ def evaluate(request: Request, policy_set: PolicySet) -> Decision:
     # RCPs limit resources of member accounts; RCPFullAWSAccess sits on every level
     # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
     rcp_ok = True
+    service = request.action.split(":", 1)[0].lower()
+    rcp_service_ok = (
+        policy_set.rcp_services is None or service in policy_set.rcp_services
+    )
     if policy_set.rcps:
-        if not linked and not (mgmt is not None and res_account == mgmt):
+        if (
+            rcp_service_ok
+            and not linked
+            and not (mgmt is not None and res_account == mgmt)
+        ):
             for level, policies in enumerate(policy_set.rcps):
                 level_allows = policy_set.rcp_full_access
                 for pol in policies:

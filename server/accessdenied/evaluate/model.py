@@ -20,6 +20,10 @@ SESSION = "session"
 VPC_ENDPOINT = "vpc_endpoint"
 POLICY_TYPES = (IDENTITY, RESOURCE, SCP, RCP, BOUNDARY, SESSION, VPC_ENDPOINT)
 
+#: Services RCPs applied to at launch (the list grows; see "List of AWS services that
+#: support RCPs" in https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+RCP_SERVICES_AT_LAUNCH = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -91,6 +95,9 @@ class PolicySet:
     resource_kind: str | None = None
     management_account: str | None = None
     rcp_full_access: bool = True
+    #: Service prefixes RCPs apply to; None = every service (pass RCPs only when they
+    #: apply). `RCP_SERVICES_AT_LAUNCH` is the documented list at launch.
+    rcp_services: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         # Be lenient with callers: lists, bare documents and flat SCP lists are fine.

@@ -151,3 +151,40 @@ def test_unknown_operator_is_explained() -> None:
     d = evaluate(req, PolicySet(identity=(Policy(doc),)))
     assert d.decision == "implicit_deny"
     assert any("StringSoundsLike" in n for n in d.notes)
+
+
+ALLOW = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+DENY = {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}  # fmt: skip
+
+
+def test_management_account_exempt_from_scps_and_rcps() -> None:
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+    req = Request(
+        "arn:aws:iam::111122223333:user/a", "s3:GetObject", "arn:aws:s3:::b/k"
+    )
+    guarded = PolicySet(identity=[ALLOW], scps=[[DENY]], rcps=[[DENY]])  # type: ignore[arg-type]
+    assert evaluate(req, guarded).decision == "explicit_deny"
+    mgmt = PolicySet(
+        identity=[ALLOW],  # type: ignore[arg-type]
+        scps=[[DENY]],  # type: ignore[arg-type]
+        rcps=[[DENY]],  # type: ignore[arg-type]
+        management_account="111122223333",
+    )
+    decision = evaluate(req, mgmt)
+    assert decision.allowed
+    assert decision.per_type["scp"] == "not_applicable"
+
+
+def test_rcp_services_limit_where_rcps_apply() -> None:
+    from accessdenied.evaluate import RCP_SERVICES_AT_LAUNCH
+
+    ps = PolicySet(identity=[ALLOW], rcps=[[DENY]], rcp_services=RCP_SERVICES_AT_LAUNCH)  # type: ignore[arg-type]
+    ec2 = Request("arn:aws:iam::111122223333:user/a", "ec2:RunInstances", "*")
+    s3 = Request("arn:aws:iam::111122223333:user/a", "s3:GetObject", "arn:aws:s3:::b/k")
+    assert evaluate(ec2, ps).allowed
+    assert evaluate(s3, ps).decision == "explicit_deny"
