@@ -16,10 +16,12 @@ class SlowAccount:
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.started = threading.Event()
         self.calls = 0
 
     def principal_policies(self, arn: str) -> PrincipalPolicies:
         self.calls += 1
+        self.started.set()
         self.release.wait(10)
         return PrincipalPolicies(arn, arn, "role")
 
@@ -42,6 +44,7 @@ def test_hover_returns_within_budget_and_shows_result_later() -> None:
     first = live.hover_markdown(ROLE, budget=0.05)
     assert "hover again" in first
     # A second hover while the first lookup runs does not start another one.
+    assert slow.started.wait(10)
     assert "hover again" in live.hover_markdown(ROLE, budget=0.01)
     assert slow.calls == 1
     slow.release.set()
