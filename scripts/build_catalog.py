@@ -253,7 +253,7 @@ def _best_overall(ops: list[str], lower_actions: dict[str, set[str]]) -> str | N
         score = sum(op.lower() in acts for op in ops)
         if score > best[0]:
             best = (score, p)
-    if best[0] >= max(2, len(ops) * 0.3):
+    if best[0] >= max(3, len(ops) * 0.5):
         return best[1]
     return None
 

@@ -21,6 +21,10 @@ KMS_REENCRYPT_DOC = (
 BEDROCK_DOC = (
     "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-prereq.html"
 )
+APIGW_WEBSOCKET_DOC = (
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+    "apigateway-websocket-control-access-iam.html"
+)
 DYNAMODB_TX_DOC = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
     "transaction-apis-iam.html"
@@ -197,6 +201,19 @@ OPERATION_OVERRIDES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     # --- AWS Lambda: Invoke is authorised by lambda:InvokeFunction ---
     ("lambda", "Invoke"): (("lambda:InvokeFunction",), LAMBDA_DOC),
     ("lambda", "InvokeWithResponseStream"): (("lambda:InvokeFunction",), LAMBDA_DOC),
+    # --- API Gateway WebSocket @connections API (ApiGatewayManagementApi) ---
+    ("execute-api", "PostToConnection"): (
+        ("execute-api:ManageConnections",),
+        APIGW_WEBSOCKET_DOC,
+    ),
+    ("execute-api", "GetConnection"): (
+        ("execute-api:ManageConnections",),
+        APIGW_WEBSOCKET_DOC,
+    ),
+    ("execute-api", "DeleteConnection"): (
+        ("execute-api:ManageConnections",),
+        APIGW_WEBSOCKET_DOC,
+    ),
     # --- AWS KMS: ReEncrypt needs both halves ---
     ("kms", "ReEncrypt"): (("kms:ReEncryptFrom", "kms:ReEncryptTo"), KMS_REENCRYPT_DOC),
     # --- Amazon Bedrock: the Converse API is authorised as model invocation ---
@@ -250,6 +267,10 @@ PREFIX_RENAMES: dict[str, str] = {
     "secretsmanager": "secretsmanager",
     "sts": "sts",
     "securitytokenservice": "sts",
+    "identitymanagement": "iam",
+    "simplesystemsmanagement": "ssm",
+    "msk": "kafka",
+    "apigatewaymanagementapi": "execute-api",
     "awssecuritytokenservice": "sts",
 }
 
