@@ -439,3 +439,42 @@ def test_unreachable_endpoint_is_a_finding(fake_aws_env: None) -> None:
     assert {f.code for f in pp.findings} == {"live-timeout"}
     assert "iam:GetRole" in pp.findings[0].message
     _assert_clean(*(f.message for f in pp.findings))
+
+
+async def test_diff_with_workspace_index(moto_env: str) -> None:
+    """The examples workspace maps app-role to policies/app-role.json; the deployed role
+    (in moto) lacks sqs:SendMessage and has an extra s3:DeleteObject."""
+    from accessdenied.workspace import build_index
+    from tests.paths import EXAMPLES
+
+    iam = boto3.client("iam")
+    iam.create_role(RoleName="app-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_policy(
+        RoleName="app-role",
+        PolicyName="deployed",
+        PolicyDocument=json.dumps(
+            doc(
+                allow(
+                    ["s3:ListBucket", "s3:GetObject"],
+                    ["arn:aws:s3:::acme-reports/*", "arn:aws:s3:::acme-reports"],
+                ),
+                allow("s3:DeleteObject", "arn:aws:s3:::acme-reports/*"),
+            )
+        ),
+    )
+    live = LiveMode.from_settings({"aws": {"liveMode": True, "region": "us-east-1"}})
+    index = build_index(EXAMPLES)
+    result = await live.diff_with_index(
+        "arn:aws:iam::111122223333:role/app-role", index
+    )
+    assert result.findings == ()
+    diff = result.value
+    assert diff is not None
+    assert diff.files == ("policies/app-role.json",)
+    assert diff.missing == (
+        "sqs:SendMessage on arn:aws:sqs:us-east-1:111122223333:report-jobs",
+    )
+    assert diff.extra == ("s3:DeleteObject on arn:aws:s3:::acme-reports/*",)
+    assert diff.message().startswith(
+        "deployed policy differs from policies/app-role.json: missing sqs:SendMessage"
+    )

@@ -306,6 +306,24 @@ class LiveMode:
             lambda a: a.diff_with_workspace(principal, workspace),
         )
 
+    async def diff_with_index(
+        self, principal: str, index: Any
+    ) -> LiveResult[StatementDiff]:
+        """`diff_with_workspace` over the principal's identity policies in a WorkspaceIndex."""
+        docs = workspace_documents(index, principal)
+        if not docs:
+            return LiveResult(
+                None,
+                (
+                    LiveFinding(
+                        "live-error",
+                        "info",
+                        f"no workspace policy is mapped to {principal}; nothing to compare",
+                    ),
+                ),
+            )
+        return await self.diff_with_workspace(principal, docs)
+
     def hover_markdown(self, arn: str, budget: float | None = None) -> str:
         """Markdown for a principal/resource hover (call from a worker thread).
 
@@ -366,6 +384,25 @@ class LiveMode:
                 lines.append(f"- deployed {rp.kind} policy: {n} statement(s)")
             lines += [f"- {_md(m)}" for m in rr.messages()]
         return "\n".join(lines)
+
+
+def workspace_documents(index: Any, principal: str) -> dict[str, Mapping[str, Any]]:
+    """`{file label: document}` of the identity policies the index maps to `principal`."""
+    out: dict[str, Mapping[str, Any]] = {}
+    root = getattr(index, "root", None)
+    for ref in index.policies_for(principal):
+        doc = index.document(ref)
+        if doc is None:
+            continue
+        path = ref.path
+        try:
+            label = str(path.relative_to(root)) if root is not None else str(path)
+        except ValueError:
+            label = str(path)
+        if ref.name and ref.embed != "json":
+            label = f"{label} ({ref.name})"
+        out.setdefault(label, doc)
+    return out
 
 
 def _statements(doc: Mapping[str, Any]) -> list[Any]:
