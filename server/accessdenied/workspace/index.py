@@ -113,6 +113,28 @@ def _statement_lines(text: str, doc: Mapping[str, Any]) -> tuple[int, ...] | Non
         return None
 
 
+def _embedded_lines(path: Path, span: Span) -> tuple[int, ...] | None:
+    """Statement lines of an embedded document, via policy.find_policies."""
+    text = _read_text(path)
+    if text is None:
+        return None
+    try:
+        from accessdenied.policy import find_policies  # type: ignore[attr-defined,unused-ignore]
+
+        found = find_policies(str(path), text)
+    except Exception:
+        logger.exception("find_policies failed for %s", path)
+        return None
+    for emb in found:
+        doc = getattr(emb, "document", None)
+        if doc is None or not (
+            emb.span.start <= span.end and span.start <= emb.span.end
+        ):
+            continue
+        return tuple(s.span.start_line for s in doc.statements)
+    return None
+
+
 def read_file_info(path: Path) -> FileInfo:
     """Parse one candidate file (never raises)."""
     try:
@@ -149,7 +171,7 @@ class WorkspaceIndex:
     refs: tuple[PolicyRef, ...] = ()
     config_error: ConfigError | None = None
     _docs: dict[Path, FileInfo] = field(default_factory=dict, repr=False, compare=False)
-    _lines: dict[tuple[Path, int], tuple[int, ...] | None] = field(
+    _lines: dict[tuple[Any, ...], tuple[int, ...] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
     #: principal name -> files that match a naming pattern for it (with the pattern).
@@ -264,12 +286,18 @@ class WorkspaceIndex:
             return None
         info = self.files.get(ref.path) or self._docs.get(ref.path)
         lines = None
+        key: tuple[Any, ...]
         if info is not None and ref.span_in_file is None:
             # Statement lines are computed on first use (a full positional parse).
             key = (ref.path, info.mtime_ns)
             if key not in self._lines:
                 text = _read_text(ref.path)
                 self._lines[key] = _statement_lines(text, doc) if text else None
+            lines = self._lines[key]
+        elif info is not None and ref.span_in_file is not None:
+            key = (ref.path, info.mtime_ns, ref.span_in_file.start)
+            if key not in self._lines:
+                self._lines[key] = _embedded_lines(ref.path, ref.span_in_file)
             lines = self._lines[key]
         return Policy(
             document=doc,

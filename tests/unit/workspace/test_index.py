@@ -68,6 +68,9 @@ def test_cloudformation_yaml_bindings_resolve_role_name_and_spans() -> None:
     assert doc["Statement"][0]["Sid"] == "ReadJobs"
     # !Sub with pseudo parameters resolves to a wildcard pattern.
     assert doc["Statement"][0]["Resource"] == "arn:aws:sqs:*:*:report-jobs"
+    policy = index.policy(ref)
+    assert policy is not None
+    assert policy.statement_lines == (20,)  # via policy.find_policies
     trust = index.trust_policies_for("arn:aws:iam::111122223333:role/report-worker")
     assert [t.kind for t in trust] == ["trust"]
     keys = index.resource_policies_for("arn:aws:kms:us-east-1:111122223333:key/abcd")
