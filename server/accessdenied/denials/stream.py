@@ -8,11 +8,14 @@ whole stream. Bytes are decoded as UTF-8 with replacement; NUL bytes are treated
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from accessdenied.denials import grammars as g
 from accessdenied.denials.model import Denial
@@ -22,6 +25,7 @@ from accessdenied.text import Span
 CHUNK = 1 << 20  # bytes read at a time
 CONTEXT = 8 << 10  # bytes of already-scanned text rescanned with the next block
 MAX_LINE = 4 << 20  # a line longer than this is cut (memory bound)
+WINDOW = 6000  # bytes of context either side of a prefilter hit
 _LITERALS = tuple(lit.encode() for lit in g.PREFILTER_LITERALS)
 _MAXLIT = max(len(x) for x in _LITERALS)
 
@@ -53,54 +57,154 @@ class IncrementalScanner:
         """Scan `block` (ideally ending at a line break) and return the new denials."""
         if not block:
             return []
-        edge = self._ctx[-_MAXLIT:] + block[:_MAXLIT]
-        hit = any(lit in block for lit in _LITERALS) or any(
-            lit in edge for lit in _LITERALS
-        )
-        found: list[Denial] = []
-        if hit:
-            found = self._scan(block)
+        ctx = self._ctx
+        hits = _hits(block)
+        edge = ctx[-_MAXLIT:] + block[:_MAXLIT]
+        if not hits and not any(lit in edge for lit in _LITERALS):
+            self._advance(block)
+            return []
+        shifted = [(h + len(ctx), e + len(ctx)) for h, e in hits]
+        found = self._scan(ctx + block, shifted or [(len(ctx), len(ctx))])
         self._advance(block)
         return found
 
-    def _scan(self, block: bytes) -> list[Denial]:
-        ctx_text = self._ctx.decode("utf-8", "replace")
-        text = ctx_text + block.decode("utf-8", "replace")
+    def _scan(self, data: bytes, hits: list[tuple[int, int]]) -> list[Denial]:
+        ctx_end_char = self._ctx_char + _chars(self._ctx)
         out: list[Denial] = []
-        for d in scan_text(text):
-            if d.span.end <= len(ctx_text):
-                continue  # entirely inside text scanned before
-            start = self._ctx_char + d.span.start
-            if start in self._emitted_set:
-                continue
-            if len(self._emitted) == self._emitted.maxlen:
-                self._emitted_set.discard(self._emitted[0])
-            self._emitted.append(start)
-            self._emitted_set.add(start)
-            sp = d.span
-            span = Span(
-                start,
-                self._ctx_char + sp.end,
-                self._ctx_line + sp.start_line - 1,
-                sp.start_column,
-                self._ctx_line + sp.end_line - 1,
-                sp.end_column,
-            )
-            out.append(replace(d, span=span))
+        for ws, we in _byte_windows(data, hits):
+            text = data[ws:we].decode("utf-8", "replace")
+            base_line = self._ctx_line + data.count(b"\n", 0, ws)
+            base_char = self._ctx_char + _chars(data[:ws])
+            for d in scan_text(text):
+                start = base_char + d.span.start
+                end = base_char + d.span.end
+                if end <= ctx_end_char:
+                    continue  # entirely inside text scanned before
+                if start in self._emitted_set:
+                    continue
+                if len(self._emitted) == self._emitted.maxlen:
+                    self._emitted_set.discard(self._emitted[0])
+                self._emitted.append(start)
+                self._emitted_set.add(start)
+                sp = d.span
+                span = Span(
+                    start,
+                    end,
+                    base_line + sp.start_line - 1,
+                    sp.start_column,
+                    base_line + sp.end_line - 1,
+                    sp.end_column,
+                )
+                out.append(replace(d, span=span))
         return out
 
     def _advance(self, block: bytes) -> None:
+        if len(block) >= CONTEXT:
+            cut = block.find(b"\n", len(block) - CONTEXT)
+            cut = len(block) - CONTEXT if cut == -1 else cut + 1
+            dropped_ctx, new_ctx = self._ctx, block[cut:]
+            self._ctx_line += dropped_ctx.count(b"\n") + block.count(b"\n", 0, cut)
+            self._ctx_char += _chars(dropped_ctx) + _chars_range(block, 0, cut)
+            self._ctx = new_ctx
+            return
         joined = self._ctx + block
+        cut = joined.find(b"\n", max(0, len(joined) - CONTEXT))
+        cut = max(0, len(joined) - CONTEXT) if cut == -1 else cut + 1
         if len(joined) <= CONTEXT:
-            return_ctx = joined
+            cut = 0
+        self._ctx_line += joined.count(b"\n", 0, cut)
+        self._ctx_char += _chars(joined[:cut])
+        self._ctx = joined[cut:]
+
+
+_SUB = 1 << 16  # literals are checked per 64 KB sub-window while it is in cache
+
+
+def _hits_stdlib(block: bytes) -> list[tuple[int, int]]:
+    """Ranges [first literal hit, end of its 64 KB sub-window) that need parsing."""
+    ranges: list[tuple[int, int]] = []
+    find = block.find
+    n = len(block)
+    for s in range(0, n, _SUB):
+        e = min(n, s + _SUB + _MAXLIT)
+        first = -1
+        for lit in _LITERALS:
+            i = find(lit, s, e)
+            if i != -1 and (first == -1 or i < first):
+                first = i
+        if first != -1:
+            ranges.append((first, e))
+    return ranges
+
+
+@functools.cache
+def _hyperscan_db() -> Any:
+    """A Hyperscan literal database when the optional `hyperscan` wheel is importable."""
+    if os.environ.get("ACCESSDENIED_PREFILTER", "").lower() == "stdlib":
+        return None
+    try:
+        import hyperscan
+    except ImportError:
+        return None
+    try:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        exprs = [re.escape(lit.decode()).encode() for lit in _LITERALS]
+        db.compile(
+            expressions=exprs,
+            ids=list(range(len(exprs))),
+            elements=len(exprs),
+            flags=[0] * len(exprs),
+        )
+    except Exception:
+        return None
+    return db
+
+
+def prefilter_backend() -> str:
+    """Which literal prefilter `scan_file`/`LogTail` use: "hyperscan" or "stdlib"."""
+    return "hyperscan" if _hyperscan_db() is not None else "stdlib"
+
+
+def _hits(block: bytes) -> list[tuple[int, int]]:
+    db = _hyperscan_db()
+    if db is None:
+        return _hits_stdlib(block)
+    ends: list[int] = []
+
+    def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+        ends.append(to)
+
+    db.scan(block, match_event_handler=on_match)
+    if not ends:
+        return []
+    ends.sort()
+    ranges: list[tuple[int, int]] = []
+    for to in ends:
+        start = max(0, to - _MAXLIT)
+        if ranges and start <= ranges[-1][1] + WINDOW:
+            ranges[-1] = (ranges[-1][0], to)
         else:
-            cut = joined.find(b"\n", len(joined) - CONTEXT)
-            cut = len(joined) - CONTEXT if cut == -1 else cut + 1
-            return_ctx = joined[cut:]
-        dropped = joined[: len(joined) - len(return_ctx)]
-        self._ctx_line += dropped.count(b"\n")
-        self._ctx_char += _chars(dropped)
-        self._ctx = return_ctx
+            ranges.append((start, to))
+    return ranges
+
+
+def _byte_windows(data: bytes, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    wins: list[tuple[int, int]] = []
+    for h, he in hits:
+        s = data.rfind(b"\n", 0, max(0, h - WINDOW)) + 1
+        e = data.find(b"\n", min(len(data), he + WINDOW))
+        e = len(data) if e == -1 else e + 1
+        if wins and s <= wins[-1][1]:
+            wins[-1] = (wins[-1][0], max(wins[-1][1], e))
+        else:
+            wins.append((s, e))
+    return wins
+
+
+def _chars_range(data: bytes, start: int, end: int) -> int:
+    if start == 0 and end == len(data):
+        return _chars(data)
+    return _chars(data[start:end])
 
 
 def scan_file(path: str | os.PathLike[str]) -> Iterator[Denial]:
