@@ -180,3 +180,29 @@ def test_simulate_scenarios_bad_line_is_reported_not_fatal(
         (7, "error"),
     ]
     assert "line 1" in lines[0]["error"]
+
+
+def test_simulate_derive_context_fills_username(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "home.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::home/${aws:username}/*",
+                    }
+                ],
+            }
+        )
+    )
+    args = ["simulate", "--policy", str(policy), "--action", "s3:GetObject",
+            "--resource", "arn:aws:s3:::home/alice/x",
+            "--principal", "arn:aws:iam::111122223333:user/alice"]  # fmt: skip
+    assert main(args) == 1  # nothing is derived unless asked
+    assert main([*args, "--derive-context"]) == 0
+    capsys.readouterr()

@@ -83,6 +83,12 @@ def add_parser(sub: Any) -> None:
         help="request context; repeat a key for a list",
     )
     p.add_argument(
+        "--derive-context",
+        action="store_true",
+        help="add aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType and "
+        "aws:username from --principal (explicit --context wins)",
+    )
+    p.add_argument(
         "--management-account",
         help="org management account id (SCPs/RCPs do not apply to it)",
     )
@@ -215,6 +221,10 @@ def run(args: argparse.Namespace) -> int:
             else DEFAULT_ACCOUNT
         )
         principal = f"arn:aws:iam::{account}:user/simulated"
+    if args.derive_context:
+        from accessdenied.evaluate.request import principal_context
+
+        context = {**principal_context(principal), **context}
     request = Request(
         principal=principal,
         action=args.action,

@@ -27,6 +27,7 @@ from accessdenied.evaluate.request import (
     Request,
     parse_arn,
     parse_principal,
+    principal_context,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "infer_resource_kind",
     "parse_arn",
     "parse_principal",
+    "principal_context",
 ]

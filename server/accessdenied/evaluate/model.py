@@ -39,6 +39,11 @@ class Policy:
     # Compiled form, filled on first use (not part of equality).
     _compiled: Any = field(default=None, init=False, repr=False, compare=False)
 
+    def __hash__(self) -> int:
+        # The document is a dict; hash what identifies the policy (equal policies share
+        # name, file and lines, so this agrees with ==).
+        return hash((self.name, self.file, self.statement_lines))
+
     def line_of(self, index: int) -> int | None:
         """The 1-based line of statement `index`, if known."""
         lines = self.statement_lines

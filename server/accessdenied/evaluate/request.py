@@ -227,3 +227,33 @@ class Request:
         if arn is not None and arn.account and _ACCOUNT_RE.match(arn.account):
             return arn.account
         return self.principal_info.account
+
+
+def principal_context(principal: str) -> dict[str, str]:
+    """Global keys AWS derives from the caller (aws:PrincipalArn, aws:username, ...).
+
+    The evaluator never adds these by itself (a request context is what the caller says
+    it is); use this to fill them in. Values follow
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    """
+    p = parse_principal(principal)
+    out: dict[str, str] = {}
+    if not p.is_iam:
+        return out
+    kinds = {
+        "user": "User",
+        "role": "AssumedRole",
+        "assumed_role": "AssumedRole",
+        "federated_user": "FederatedUser",
+        "root": "Account",
+    }
+    out["aws:PrincipalType"] = kinds[p.kind]
+    if p.account:
+        out["aws:PrincipalAccount"] = p.account
+    # For a role session aws:PrincipalArn is the role's ARN, not the session's.
+    out["aws:PrincipalArn"] = (
+        p.role_arn if p.kind == "assumed_role" and p.role_arn else p.text
+    )
+    if p.kind == "user" and p.name:
+        out["aws:username"] = p.name
+    return out
