@@ -125,6 +125,35 @@ class DecodedAuthorization:
             return "explicit"
         return "unknown" if self.allowed else "implicit"
 
+    def markdown(self, max_conditions: int = 12) -> str:
+        """The decoded request for a hover: who, what, on what, verdict, statements, context."""
+        verdict = (
+            "explicit deny"
+            if self.explicit_deny
+            else ("allowed" if self.allowed else "implicit deny (nothing allowed it)")
+        )
+        lines = [
+            "**Decoded authorization message**",
+            f"- principal: `{self.principal or '?'}`",
+            f"- action: `{self.action or '?'}`",
+            f"- resource: `{self.resource or '?'}`",
+            f"- decision: {verdict}",
+        ]
+        for st in self.matched_statements:
+            what = ", ".join(f"`{a}`" for a in st.actions[:4])
+            lines.append(
+                f"- matched {(st.effect or '?').title()} statement "
+                f"`{st.statement_id or '(no Sid)'}`" + (f" on {what}" if what else "")
+            )
+        items = list(self.conditions.items())
+        if items:
+            lines.append("- request context:")
+            for key, values in items[:max_conditions]:
+                lines.append(f"  - `{key}` = `{', '.join(values)}`")
+            if len(items) > max_conditions:
+                lines.append(f"  - ... {len(items) - max_conditions} more")
+        return "\n".join(lines)
+
     def summary(self) -> str:
         """Markdown-free one-paragraph summary for hovers and logs."""
         parts = [

@@ -99,6 +99,10 @@ def test_decoded_message_from_corpus_d135() -> None:
     assert decoded.principal.startswith("arn:aws:sts::")
     assert decoded.matched_statements[0].statement_id == "DenyWithNoCompTag"
     assert decoded.conditions["ec2:InstanceType"] == ("m5.large",)
+    md = decoded.markdown()
+    assert "- action: `ec2:RunInstances`" in md
+    assert "matched Deny statement `DenyWithNoCompTag`" in md
+    assert "`ec2:InstanceType` = `m5.large`" in md
     d = decoded_denial(decoded)
     assert (d.source, d.decision, d.action) == (
         "decoded",
