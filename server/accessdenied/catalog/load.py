@@ -168,13 +168,19 @@ class Catalog:
         }
         deps = self._deps.get(prefix, {})
         actions = []
+        empty: tuple[str, ...] = ()
         for a in actions_raw:
             aname, desc, level_raw, res_raw, ckeys = a[:5]
             level, levels = normalise_access_level(level_raw)
-            res = []
-            for r in res_raw:
-                rt = rtypes.get(r[0]) or ResourceType(prefix, r[0], (), ())
-                res.append(ActionResource(rt, bool(r[1]), tuple(r[2])))
+            res = tuple(
+                ActionResource(
+                    rtypes.get(r[0]) or ResourceType(prefix, r[0], (), ()),
+                    bool(r[1]),
+                    tuple(r[2]) if r[2] else empty,
+                )
+                for r in res_raw
+            )
+            dep = deps.get(aname)
             actions.append(
                 Action(
                     service=prefix,
@@ -182,9 +188,9 @@ class Catalog:
                     full_name=f"{prefix}:{aname}",
                     description=desc,
                     access_level=level,
-                    resources=tuple(res),
-                    condition_keys=tuple(ckeys),
-                    dependent_actions=tuple(deps.get(aname, ())),
+                    resources=res,
+                    condition_keys=tuple(ckeys) if ckeys else empty,
+                    dependent_actions=tuple(dep) if dep else empty,
                     access_levels=levels,
                 )
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
 
+@functools.lru_cache(maxsize=64)
 def normalise_access_level(raw: str) -> tuple[str, tuple[str, ...]]:
     """("Tagging, Write") -> ("Tagging", ("Tagging", "Write")): the specific level first.
 
