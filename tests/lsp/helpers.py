@@ -19,7 +19,7 @@ from tests.paths import WORKSPACES
 SERVER = [sys.executable, "-m", "accessdenied", "serve"]
 # pytest-lsp 1.0.1 ships these capability captures ("neovim" = the latest, 0.11.0).
 PROFILES = ["visual_studio_code", "neovim"]
-TIMEOUT = 20.0
+TIMEOUT = 30.0
 
 
 def copy_workspace(scenario: str, dest: Path) -> Path:
@@ -64,7 +64,19 @@ async def start_session(
         params.workspace_folders = [
             types.WorkspaceFolder(uri=root.as_uri(), name=root.name)
         ]
-    return await client.initialize_session(params)
+    result = await client.initialize_session(params)
+    await wait_ready(client)
+    return result
+
+
+async def wait_ready(client: LanguageClient) -> None:
+    """Wait for the server's "ready" log line: settings read, index and watchers started."""
+    await wait_for(
+        client,
+        lambda: any("server ready" in m.message for m in client.log_messages),
+        method=types.WINDOW_LOG_MESSAGE,
+        timeout=60,
+    )
 
 
 async def wait_for(
