@@ -65,7 +65,8 @@ def _targets(paths: list[str]) -> tuple[list[str], list[str]]:
             continue
         path = Path(p)
         if path.is_dir():
-            files.extend(str(f) for f in _walk(path))
+            # Keep the directory exactly as the user wrote it ("./logs" stays "./logs/...").
+            files.extend(os.path.join(p, os.path.relpath(f, path)) for f in _walk(path))
         elif path.is_file():
             files.append(p)
         elif path.exists():
