@@ -289,6 +289,24 @@ def build() -> tuple[bytes, dict[str, Any]]:
         if not doc.startswith("https://docs.aws.amazon.com/"):
             raise SystemExit(f"override {prefix}:{op} lacks an AWS doc page")
         operations.setdefault(prefix, {})[op] = list(targets)
+    # HTTP-verb services (API Gateway): operation-name prefix -> verb action.
+    verb_mapped = 0
+    for prefix, (rules, doc) in sorted(curated.VERB_RULES.items()):
+        if not doc.startswith("https://docs.aws.amazon.com/"):
+            raise SystemExit(f"verb rule {prefix} lacks an AWS doc page")
+        known = {k.lower() for k in new[prefix]["actions"]}
+        mapped = operations.setdefault(prefix, {})
+        for op in api_ops.get(prefix, []):
+            if op.lower() in known or op in mapped:
+                continue
+            for head, action in rules:
+                if op.startswith(head) and action.lower() in all_actions:
+                    mapped[op] = [action]
+                    verb_mapped += 1
+                    stats["unmapped_by_prefix"][prefix] -= 1
+                    break
+    stats["verb_rule"] = verb_mapped
+    stats["unmapped"] -= verb_mapped
 
     patterns = read_json(znew, "conditionPatterns.json")
     fields = {

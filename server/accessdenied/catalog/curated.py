@@ -226,6 +226,27 @@ OPERATION_OVERRIDES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
     ("dynamodb", "TransactGetItems"): (("dynamodb:GetItem",), DYNAMODB_TX_DOC),
 }
 
+# Services whose API operations are authorised by HTTP-verb actions: (operation name
+# prefix, action) pairs applied at build time to that service's operations that have no
+# same-named action. AWS's own "API operations defined by Amazon API Gateway Management"
+# table maps e.g. CreateDeployment -> apigateway:POST, GetRestApis -> apigateway:GET.
+APIGW_SAR_DOC = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/"
+    "list_amazonapigatewaymanagement.html"
+)
+VERB_RULES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
+    "apigateway": (
+        (
+            ("Create", "apigateway:POST"),
+            ("Get", "apigateway:GET"),
+            ("Update", "apigateway:PATCH"),
+            ("Delete", "apigateway:DELETE"),
+            ("Put", "apigateway:PUT"),
+        ),
+        APIGW_SAR_DOC,
+    ),
+}
+
 # botocore service name / signing name / endpoint prefix -> IAM prefix, where they differ
 # and the data-driven matching in the build could not tell (see build_catalog.py).
 PREFIX_RENAMES: dict[str, str] = {
