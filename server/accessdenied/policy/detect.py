@@ -1,0 +1,666 @@
+"""Find policy documents in files: standalone JSON, CloudFormation (JSON/YAML), Terraform.
+
+Every embedded document is a `PolicyDocument` whose spans are FILE coordinates, so its
+findings land on the right characters of the template. CloudFormation intrinsics
+(`!Sub`, `!Ref`, `Fn::GetAtt`, ...) and Terraform references become placeholder strings
+("${...}"), which the checks treat like policy variables (never "malformed").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from accessdenied.policy.document import build_document
+from accessdenied.policy.jsonpos import (
+    JsonArray,
+    JsonBool,
+    JsonMember,
+    JsonNode,
+    JsonNull,
+    JsonNumber,
+    JsonObject,
+    JsonString,
+    parse_json,
+)
+from accessdenied.policy.model import Finding, PolicyDocument
+from accessdenied.text import LineIndex, Span
+
+__all__ = ["EmbeddedPolicy", "find_policies", "guess_policy_type", "is_template_path"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedPolicy:
+    """One policy document found in a file (spans in file coordinates)."""
+
+    span: Span
+    policy_type: str | None
+    name: str | None
+    kind: str  # "json" | "cfn-json" | "cfn-yaml" | "terraform-heredoc" | "terraform-jsonencode"
+    document: PolicyDocument | None
+    value: dict[str, Any] | None
+    findings: tuple[Finding, ...] = ()
+
+
+_YAML_SUFFIXES = (".yaml", ".yml", ".template")
+_TF_SUFFIXES = (".tf",)
+
+
+def is_template_path(path: str, text: str) -> bool:
+    """Whether `path` is a template (policies embedded) rather than a policy file."""
+    suffix = PurePath(path).suffix.lower()
+    if suffix in _YAML_SUFFIXES or suffix in _TF_SUFFIXES:
+        return True
+    head = text[:4000]
+    return '"Resources"' in head and (
+        '"AWSTemplateFormatVersion"' in head or '"Type"' in head
+    )
+
+
+def find_policies(path: str, text: str) -> list[EmbeddedPolicy]:
+    """Policy documents in a file's text (empty when it holds none). Never raises."""
+    suffix = PurePath(path).suffix.lower()
+    try:
+        if suffix in _TF_SUFFIXES:
+            return list(_terraform(text))
+        if suffix in _YAML_SUFFIXES:
+            return list(_cfn_yaml(path, text))
+        return list(_json_file(path, text))
+    except RecursionError:  # pragma: no cover - absurdly nested input
+        return []
+
+
+# ------------------------------------------------------------------------- JSON
+
+
+def guess_policy_type(root: JsonObject | None, path: str | None = None) -> str:
+    """Identity / resource / trust from the content (and a few file-name hints)."""
+    name = PurePath(path).name.lower() if path else ""
+    for hint, ptype in (
+        ("trust", "trust"),
+        ("assume", "trust"),
+        ("boundary", "permissions-boundary"),
+        ("scp", "scp"),
+        ("rcp", "rcp"),
+    ):
+        if hint in name:
+            return ptype
+    if root is None:
+        return "identity"
+    stmts = root.get("Statement")
+    items = (
+        stmts.items
+        if isinstance(stmts, JsonArray)
+        else (stmts,)
+        if isinstance(stmts, JsonObject)
+        else ()
+    )
+    has_principal = False
+    assume = False
+    for st in items:
+        if not isinstance(st, JsonObject):
+            continue
+        if st.get("Principal") is not None or st.get("NotPrincipal") is not None:
+            has_principal = True
+            act = st.get("Action")
+            vals = (
+                [act.value]
+                if isinstance(act, JsonString)
+                else [i.value for i in act.items if isinstance(i, JsonString)]
+                if isinstance(act, JsonArray)
+                else []
+            )
+            if any(v.lower().startswith("sts:assumerole") for v in vals) or any(
+                v.lower() in ("sts:tagsession", "sts:setsourceidentity") for v in vals
+            ):
+                assume = True
+    if has_principal:
+        return "trust" if assume else "resource"
+    return "identity"
+
+
+def _looks_like_policy(root: JsonObject) -> bool:
+    keys = set(root.keys())
+    if "Statement" not in keys:
+        return False
+    return bool(keys & {"Version", "Id"}) or keys == {"Statement"}
+
+
+def _json_file(path: str, text: str) -> Iterator[EmbeddedPolicy]:
+    parsed = parse_json(text)
+    root = parsed.root
+    if not isinstance(root, JsonObject):
+        return
+    if _looks_like_policy(root):
+        ptype = guess_policy_type(root, path)
+        from accessdenied.policy.document import parse_policy
+
+        doc = parse_policy(text, ptype, lines=parsed.lines)
+        yield EmbeddedPolicy(
+            root.span,
+            ptype,
+            PurePath(path).stem,
+            "json",
+            doc,
+            root.to_python(),
+        )
+        return
+    resources = root.get("Resources")
+    if isinstance(resources, JsonObject):
+        yield from _cfn(text, root, "cfn-json", parsed.errors)
+
+
+# ----------------------------------------------------------------- CloudFormation
+
+# (resource type or None for any, property) -> policy type
+_CFN_PROPS: dict[str, str] = {
+    "PolicyDocument": "identity",
+    "AssumeRolePolicyDocument": "trust",
+    "KeyPolicy": "resource",
+    "PolicyText": "resource",
+    "ResourcePolicy": "resource",
+    "AccessPolicies": "resource",
+    "PermissionsBoundaryDocument": "permissions-boundary",
+}
+_RESOURCE_POLICY_TYPES = {
+    "AWS::S3::BucketPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SNS::TopicInlinePolicy",
+    "AWS::S3::AccessPointPolicy",
+    "AWS::S3::MultiRegionAccessPointPolicy",
+    "AWS::SecretsManager::ResourcePolicy",
+    "AWS::ECR::RegistryPolicy",
+    "AWS::Logs::ResourcePolicy",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::Events::EventBusPolicy",
+    "AWS::OpenSearchService::Domain",
+    "AWS::Elasticsearch::Domain",
+    "AWS::S3Express::BucketPolicy",
+}
+
+
+def _cfn(
+    text: str, root: JsonObject, kind: str, errors: tuple[Finding, ...] = ()
+) -> Iterator[EmbeddedPolicy]:
+    resources = root.get("Resources")
+    if not isinstance(resources, JsonObject):
+        return
+    for res in resources.members:
+        if not isinstance(res.value, JsonObject):
+            continue
+        rtype_node = res.value.get("Type")
+        rtype = rtype_node.value if isinstance(rtype_node, JsonString) else ""
+        props = res.value.get("Properties")
+        if not isinstance(props, JsonObject):
+            continue
+        logical = res.key.value
+        for m in props.members:
+            name = m.key.value
+            if name in _CFN_PROPS and isinstance(m.value, JsonObject):
+                ptype = _CFN_PROPS[name]
+                if name == "PolicyDocument" and rtype in _RESOURCE_POLICY_TYPES:
+                    ptype = "resource"
+                if rtype == "AWS::Organizations::Policy":
+                    ptype = "scp"
+                yield _embedded(text, m.value, ptype, f"{logical}.{name}", kind)
+            elif name == "Policies" and isinstance(m.value, JsonArray):
+                for i, item in enumerate(m.value.items):
+                    doc = (
+                        item.get("PolicyDocument")
+                        if isinstance(item, JsonObject)
+                        else None
+                    )
+                    if isinstance(doc, JsonObject):
+                        yield _embedded(
+                            text, doc, "identity", f"{logical}.Policies[{i}]", kind
+                        )
+            elif name == "Content" and rtype == "AWS::Organizations::Policy":
+                if isinstance(m.value, JsonObject):
+                    ptype_node = props.get("Type")
+                    ptype = (
+                        "rcp"
+                        if isinstance(ptype_node, JsonString)
+                        and ptype_node.value == "RESOURCE_CONTROL_POLICY"
+                        else "scp"
+                    )
+                    yield _embedded(text, m.value, ptype, f"{logical}.Content", kind)
+
+
+def _embedded(
+    text: str, node: JsonObject, ptype: str, name: str, kind: str
+) -> EmbeddedPolicy:
+    resolved = _resolve_intrinsics(node)
+    obj = resolved if isinstance(resolved, JsonObject) else node
+    doc = build_document(
+        text, obj, (), ptype, "json" if kind.endswith("json") else "yaml"
+    )
+    return EmbeddedPolicy(node.span, ptype, name, kind, doc, obj.to_python())
+
+
+def _intrinsic_name(node: JsonObject) -> str | None:
+    if len(node.members) == 1:
+        k = node.members[0].key.value
+        if k == "Ref" or k.startswith("Fn::") or k == "Condition":
+            return k
+    return None
+
+
+def _placeholder(node: JsonNode, label: str) -> JsonString:
+    raw = node.lines.text[node.start : node.end]
+    return JsonString(node.start, node.end, node.lines, "${" + label + "}", raw, True)
+
+
+def _resolve_intrinsics(node: JsonNode) -> JsonNode:
+    """Replace CloudFormation intrinsic objects by placeholder strings."""
+    if isinstance(node, JsonObject):
+        fn = _intrinsic_name(node)
+        if fn is not None:
+            arg = node.members[0].value
+            if fn == "Fn::Sub":
+                s = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
+                if isinstance(s, JsonString):
+                    return JsonString(
+                        node.start, node.end, node.lines, s.value, s.raw, True
+                    )
+            if fn == "Fn::If" and isinstance(arg, JsonArray) and len(arg.items) >= 2:
+                return _resolve_intrinsics(arg.items[1])
+            return _placeholder(node, fn)
+        members = tuple(
+            JsonMember(
+                m.key,
+                _resolve_intrinsics(m.value) if m.value is not None else None,
+                m.colon,
+            )
+            for m in node.members
+        )
+        return JsonObject(
+            node.start,
+            node.end,
+            node.lines,
+            members,
+            node.open,
+            node.close,
+            node.commas,
+        )
+    if isinstance(node, JsonArray):
+        return JsonArray(
+            node.start,
+            node.end,
+            node.lines,
+            tuple(_resolve_intrinsics(i) for i in node.items),
+            node.open,
+            node.close,
+            node.commas,
+        )
+    return node
+
+
+# ----------------------------------------------------------------------- YAML
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlConverter:
+    def __init__(self, text: str, lines: LineIndex) -> None:
+        self.text = text
+        self.lines = lines
+
+    def off(self, mark: Any) -> int:
+        # Line/column (code points) rather than `index`: libyaml's index is not
+        # guaranteed to count code points.
+        return self.lines.offset(mark.line + 1, mark.column + 1)
+
+    def convert(self, node: Any) -> JsonNode:
+        import yaml
+
+        s, e = self.off(node.start_mark), self.off(node.end_mark)
+        tag = node.tag or ""
+        if tag.startswith("!"):
+            return self.tagged(node, tag, s, e)
+        if isinstance(node, yaml.MappingNode):
+            members = []
+            for k, v in node.value:
+                key = self.convert(k)
+                if not isinstance(key, JsonString):
+                    key = JsonString(
+                        key.start, key.end, self.lines, str(key.to_python()), "", True
+                    )
+                members.append(JsonMember(key, self.convert(v), None))
+            obj = JsonObject(s, e, self.lines, tuple(members), s, None, ())
+            fn = _intrinsic_name(obj)
+            return _resolve_intrinsics(obj) if fn is not None else obj
+        if isinstance(node, yaml.SequenceNode):
+            items = tuple(self.convert(v) for v in node.value)
+            return JsonArray(s, e, self.lines, items, s, None, ())
+        value = node.value
+        raw = self.text[s:e]
+        if node.style is None:
+            if tag == _BOOL_TAG:
+                return JsonBool(
+                    s, e, self.lines, value.lower() in ("true", "yes", "on")
+                )
+            if tag == _NULL_TAG:
+                return JsonNull(s, e, self.lines)
+            if tag in (_INT_TAG, _FLOAT_TAG):
+                try:
+                    num: int | float = int(value) if tag == _INT_TAG else float(value)
+                    return JsonNumber(s, e, self.lines, num, value)
+                except ValueError:
+                    pass
+        return JsonString(s, e, self.lines, value, raw, True)
+
+    def tagged(self, node: Any, tag: str, s: int, e: int) -> JsonNode:
+        import yaml
+
+        name = tag[1:]
+        if name == "Sub":
+            first = node
+            if isinstance(node, yaml.SequenceNode) and node.value:
+                first = node.value[0]
+            if isinstance(first, yaml.ScalarNode):
+                return JsonString(s, e, self.lines, first.value, self.text[s:e], True)
+        if (
+            name == "If"
+            and isinstance(node, yaml.SequenceNode)
+            and len(node.value) >= 2
+        ):
+            return self.convert(node.value[1])
+        label = "Ref" if name == "Ref" else f"Fn::{name}"
+        if isinstance(node, yaml.ScalarNode):
+            label += f" {node.value}"
+        return JsonString(s, e, self.lines, "${" + label + "}", self.text[s:e], True)
+
+
+def _cfn_yaml(path: str, text: str) -> Iterator[EmbeddedPolicy]:
+    import yaml
+
+    if "Resources" not in text:
+        return
+    lines = LineIndex(text)
+    try:
+        node = yaml.compose(text, Loader=_yaml_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        off = lines.offset(mark.line + 1, mark.column + 1) if mark is not None else 0
+        msg = getattr(exc, "problem", None) or str(exc)
+        finding = Finding(
+            "yaml-syntax",
+            "error",
+            lines.span(off, min(off + 1, len(text))),
+            f"YAML: {msg}",
+        )
+        yield EmbeddedPolicy(
+            lines.span(0, len(text)), None, None, "cfn-yaml", None, None, (finding,)
+        )
+        return
+    if node is None:
+        return
+    root = _YamlConverter(text, lines).convert(node)
+    if isinstance(root, JsonObject):
+        yield from _cfn(text, root, "cfn-yaml")
+
+
+# ------------------------------------------------------------------- Terraform
+
+_TF_HEREDOC = re.compile(
+    r"^[ \t]*([A-Za-z0-9_]+)[ \t]*=[ \t]*<<(-?)[ \t]*([A-Za-z0-9_]+)[ \t]*\r?\n"
+    r"(.*?)^[ \t]*\3[ \t]*\r?$",
+    re.M | re.S,
+)
+_TF_JSONENCODE = re.compile(r"^[ \t]*([A-Za-z0-9_]+)[ \t]*=[ \t]*jsonencode\(", re.M)
+_TF_BLOCK = re.compile(
+    r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_]+)"[ \t]+"([^"]+)"', re.M
+)
+_TF_ATTR_TYPES = {
+    "assume_role_policy": "trust",
+    "policy": "identity",
+    "inline_policy": "identity",
+}
+_TF_RESOURCE_POLICY = re.compile(
+    r"aws_(s3_bucket_policy|sqs_queue_policy|sns_topic_policy|kms_key|ecr_repository_policy"
+    r"|secretsmanager_secret_policy|cloudwatch_log_resource_policy|glacier_vault"
+    r"|lambda_permission|s3_access_point|opensearch_domain_policy|elasticsearch_domain_policy"
+    r"|iot_policy|backup_vault_policy|efs_file_system_policy|vpc_endpoint"
+    r"|secretsmanager_secret|sqs_queue|sns_topic|ecr_registry_policy|s3control)"
+)
+
+
+def _tf_owner(text: str, offset: int) -> tuple[str | None, str | None]:
+    """(block type, block name) of the resource/data block containing `offset`."""
+    last = None
+    for m in _TF_BLOCK.finditer(text, 0, offset):
+        last = m
+    if last is None:
+        return None, None
+    return last.group(2), f"{last.group(2)}.{last.group(3)}"
+
+
+def _tf_type(attr: str, block_type: str | None) -> str:
+    if block_type == "aws_organizations_policy":
+        return "scp"
+    if attr == "assume_role_policy":
+        return "trust"
+    if block_type and _TF_RESOURCE_POLICY.fullmatch(block_type):
+        return "resource"
+    return _TF_ATTR_TYPES.get(attr, "identity")
+
+
+def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
+    lines = LineIndex(text)
+    for m in _TF_HEREDOC.finditer(text):
+        body_start, body_end = m.start(4), m.end(4)
+        body = text[body_start:body_end]
+        if '"Statement"' not in body:
+            continue
+        start = body_start + (len(body) - len(body.lstrip()))
+        block_type, owner = _tf_owner(text, m.start())
+        ptype = _tf_type(m.group(1), block_type)
+        from accessdenied.policy.document import parse_policy
+
+        doc = parse_policy(text, ptype, start, body_end, lines)
+        span = lines.span(start, body_end)
+        yield EmbeddedPolicy(
+            span,
+            ptype,
+            f"{owner}.{m.group(1)}" if owner else m.group(1),
+            "terraform-heredoc",
+            doc,
+            doc.to_python() if doc.root is not None else None,
+        )
+    for m in _TF_JSONENCODE.finditer(text):
+        p = _Hcl(text, m.end(), lines)
+        node = p.value()
+        if not isinstance(node, JsonObject) or node.get("Statement") is None:
+            continue
+        block_type, owner = _tf_owner(text, m.start())
+        ptype = _tf_type(m.group(1), block_type)
+        doc = build_document(text, node, tuple(p.errors), ptype, "hcl")
+        yield EmbeddedPolicy(
+            node.span,
+            ptype,
+            f"{owner}.{m.group(1)}" if owner else m.group(1),
+            "terraform-jsonencode",
+            doc,
+            node.to_python(),
+        )
+
+
+class _Hcl:
+    """A small HCL expression reader for `jsonencode({...})` arguments."""
+
+    _WS = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+    _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+    _NUM = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+    _STR = re.compile(r'"(?:[^"\\$]|\\.|\$\{[^}]*\}|\$(?!\{))*"')
+    _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_*-]+|\[[^\]]*\])*")
+
+    def __init__(self, text: str, pos: int, lines: LineIndex) -> None:
+        self.text = text
+        self.pos = pos
+        self.lines = lines
+        self.errors: list[Finding] = []
+        self.depth = 0
+
+    def ws(self) -> None:
+        m = self._WS.match(self.text, self.pos)
+        if m:
+            self.pos = m.end()
+
+    def err(self, message: str) -> None:
+        end = min(self.pos + 1, len(self.text))
+        self.errors.append(
+            Finding("hcl-syntax", "error", self.lines.span(self.pos, end), message)
+        )
+
+    def value(self) -> JsonNode | None:
+        self.ws()
+        t, i = self.text, self.pos
+        if i >= len(t) or self.depth > 200:
+            self.err("expected a value")
+            return None
+        c = t[i]
+        if c == "{":
+            return self.obj()
+        if c == "[":
+            return self.arr()
+        if c == '"':
+            m = self._STR.match(t, i)
+            if m is None:
+                self.err("unterminated string")
+                self.pos = len(t)
+                return None
+            self.pos = m.end()
+            raw = m.group(0)
+            body = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            return JsonString(i, m.end(), self.lines, body, raw, True)
+        m = self._NUM.match(t, i)
+        if m:
+            self.pos = m.end()
+            v = m.group(0)
+            num: int | float = int(v) if v.lstrip("-").isdigit() else float(v)
+            return JsonNumber(i, m.end(), self.lines, num, v)
+        m = self._REF.match(t, i)
+        if m:
+            word = m.group(0)
+            self.pos = m.end()
+            if word in ("true", "false"):
+                return JsonBool(i, m.end(), self.lines, word == "true")
+            if word == "null":
+                return JsonNull(i, m.end(), self.lines)
+            self.ws()
+            if self.pos < len(t) and t[self.pos] == "(":
+                self.skip_balanced("(", ")")
+            return JsonString(
+                i, self.pos, self.lines, "${" + word + "}", t[i : self.pos], True
+            )
+        self.err(f"unexpected character {c!r}")
+        self.pos = i + 1
+        return None
+
+    def skip_balanced(self, open_: str, close: str) -> None:
+        depth = 0
+        t = self.text
+        while self.pos < len(t):
+            c = t[self.pos]
+            if c == '"':
+                m = self._STR.match(t, self.pos)
+                self.pos = m.end() if m else self.pos + 1
+                continue
+            if c == open_:
+                depth += 1
+            elif c == close:
+                depth -= 1
+                if depth == 0:
+                    self.pos += 1
+                    return
+            self.pos += 1
+
+    def obj(self) -> JsonObject:
+        t = self.text
+        start = self.pos
+        self.pos += 1
+        self.depth += 1
+        members: list[JsonMember] = []
+        close = None
+        while True:
+            self.ws()
+            if self.pos >= len(t):
+                self.err("unclosed object: expected '}'")
+                break
+            c = t[self.pos]
+            if c == "}":
+                close = self.pos
+                self.pos += 1
+                break
+            if c == ",":
+                self.pos += 1
+                continue
+            k0 = self.pos
+            m = self._STR.match(t, k0) if c == '"' else self._IDENT.match(t, k0)
+            if m is None:
+                self.err("expected an attribute name")
+                self.pos += 1
+                continue
+            self.pos = m.end()
+            name = m.group(0).strip('"') if c == '"' else m.group(0)
+            key = JsonString(k0, m.end(), self.lines, name, m.group(0), True)
+            self.ws()
+            if self.pos < len(t) and t[self.pos] in "=:":
+                self.pos += 1
+            else:
+                self.err("expected '=' or ':' after the attribute name")
+                members.append(JsonMember(key, None, None))
+                continue
+            members.append(JsonMember(key, self.value(), None))
+        self.depth -= 1
+        end = close + 1 if close is not None else self.pos
+        return JsonObject(start, end, self.lines, tuple(members), start, close, ())
+
+    def arr(self) -> JsonArray | JsonString:
+        t = self.text
+        start = self.pos
+        self.ws()
+        if re.match(r"\[\s*for\b", t[start : start + 40]):
+            self.skip_balanced("[", "]")
+            return JsonString(
+                start, self.pos, self.lines, "${for}", t[start : self.pos], True
+            )
+        self.pos += 1
+        self.depth += 1
+        items: list[JsonNode] = []
+        close = None
+        while True:
+            self.ws()
+            if self.pos >= len(t):
+                self.err("unclosed list: expected ']'")
+                break
+            c = t[self.pos]
+            if c == "]":
+                close = self.pos
+                self.pos += 1
+                break
+            if c == ",":
+                self.pos += 1
+                continue
+            before = self.pos
+            v = self.value()
+            if v is not None:
+                items.append(v)
+            elif self.pos == before:
+                self.pos += 1
+        self.depth -= 1
+        end = close + 1 if close is not None else self.pos
+        return JsonArray(start, end, self.lines, tuple(items), start, close, ())
