@@ -21,6 +21,7 @@ PREFILTER_LITERALS: tuple[str, ...] = (
     "has been disabled",
     "explicitDeny",
     "have access to the model",
+    "could not be used to assume",
 )
 
 # A token of a principal/resource: no whitespace or quotes; `<account id>`-style
@@ -171,6 +172,23 @@ DECODED_PRINCIPAL = re.compile(
 )
 DECODED_ACTION = re.compile(
     r"\"action\"\s*:\s*\"(?P<v>[^\"]{1,200})\"\s*,\s*\"resource\"\s*:\s*\"(?P<r>[^\"]{0,800})\""
+)
+
+CDK_ASSUME = re.compile(
+    r"current\s*credentials\s*could\s*not\s*be\s*used\s*to\s*assume\s*'(?P<resource>"
+    r"arn:[^'\s]{1,300})'"
+)
+# A Java SDK exception whose message is not a known wording: the suffix says it is a denial.
+JAVA_FALLBACK = re.compile(
+    r"(?P<cls>\w{1,80}Exception):[ \t]*(?P<msg>[^\n(]{0,400}?)[ \t]*\(Service:\s*"
+    r"(?P<service>[^;,)\n]{1,60})[;,]\s*Status\s*Code:\s*(?P<status>\d{3})[;,]\s*"
+    r"(?:Error\s*Code:\s*(?P<code>[\w.]{1,80})[;,]\s*)?Request\s*ID:"
+)
+# SDK exception classes that name their service.
+SERVICE_CLASS = re.compile(
+    r"Amazon\.(?P<a>\w{2,40})\.Amazon\w{0,40}Exception|Amazon(?P<b>S3|SQS|SNS|EC2|KMS|"
+    r"DynamoDB|Athena)\w{0,20}Exception|A[Ww][Ss]::(?P<c>\w{2,40})::Errors|"
+    r"services\.(?P<d>\w{2,40})\.model\."
 )
 
 # --- envelopes (context around a message) ----------------------------------------------------

@@ -315,6 +315,21 @@ def _setup_forbidden(d: _Draft, m: re.Match[str]) -> None:
         d.start = m.start("msg")
 
 
+def _setup_efs_csi(d: _Draft, m: re.Match[str]) -> None:
+    _set()(d, m)
+    if not m.group("operation"):
+        d.service = "elasticfilesystem"
+
+
+def _setup_cdk_assume(d: _Draft, m: re.Match[str]) -> None:
+    _set()(d, m)
+    d.action = "sts:AssumeRole"
+    d.action_origin = "text"
+    d.notes.append(
+        "CDK could not assume its bootstrap role; it continued with the caller"
+    )
+
+
 def _setup_bedrock(d: _Draft, m: re.Match[str]) -> None:
     d.service = "bedrock"
     d.notes.append("model access, not an IAM policy")
@@ -326,11 +341,12 @@ _SIMPLE_DETECTORS: tuple[Callable[[str, list[_Draft]], None], ...] = (
     _simple(g.MAKE_CALL, "makecall", _set()),
     _simple(g.LOGS_TAGS, "logs-tags", _set(service="logs")),
     _simple(g.EFS, "efs", _set(service="elasticfilesystem")),
-    _simple(g.EFS_CSI, "efs-csi", _set(service_hint=None)),
+    _simple(g.EFS_CSI, "efs-csi", _setup_efs_csi),
+    _simple(g.CDK_ASSUME, "cdk-assume", _setup_cdk_assume),
     _simple(g.BEDROCK, "bedrock", _setup_bedrock),
     _simple(g.SQS, "sqs", _set(service="sqs", resource_is_endpoint=True)),
     _simple(g.KMS_CIPHERTEXT, "kms", _set(service="kms")),
-    _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="kms")),
+    _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="secretsmanager")),
     _simple(g.LOGS_KMS, "logs-kms", _set(service="logs", resource_is_endpoint=True)),
     _simple(g.S3_DISABLED, "s3-disabled", _set(service="s3")),
     _simple(g.CT_TRUST, "ct-trust", _set(service="cloudtrail")),
@@ -369,6 +385,22 @@ def _detect_decoded(norm: str, out: list[_Draft]) -> None:
             else:
                 d.operation = action
             d.end = max(d.end, a.end())
+        out.append(d)
+
+
+def _detect_java_fallback(norm: str, out: list[_Draft]) -> None:
+    for m in g.JAVA_FALLBACK.finditer(norm):
+        code = m.group("code") or ""
+        cls = m.group("cls")
+        if not (
+            _DENIAL_CODES.search(code) or _DENIAL_CODES.search(cls.rsplit(".", 1)[-1])
+        ):
+            continue
+        msg = m.group("msg")
+        s = m.start("msg") if msg else m.start("cls")
+        d = _Draft(s, m.start("msg") + len(msg) if msg else m.end("cls"), "java")
+        d.service_hint = m.group("service")
+        d.error_code = code or cls
         out.append(d)
 
 
@@ -461,6 +493,13 @@ def _enrich(d: _Draft, norm: str, ix: _Index) -> None:
         m4 = ix.before("code", d.start, 200)
         if m4:
             d.error_code = m4.group("code")
+    if d.service_hint is None:
+        ls, _ = _line_bounds(norm, d.start, d.start)
+        cls = None
+        for cls in g.SERVICE_CLASS.finditer(norm, ls, d.start):
+            pass
+        if cls is not None:
+            d.service_hint = next(v for v in cls.groups() if v)
     if d.operation is None:
         ls, _ = _line_bounds(norm, d.start, d.start)
         m5 = g.CDK_CALL.search(norm, ls, d.start)
@@ -612,6 +651,7 @@ def _scan_normalized(norm: str) -> list[_Draft]:
         det(norm, drafts)
     _detect_s3_bare(norm, drafts, ix)
     _detect_botocore_fallback(norm, drafts)
+    _detect_java_fallback(norm, drafts)
     kept = _claim(drafts)
     # An envelope whose message continues on the next line belongs to that message.
     filtered: list[_Draft] = []
