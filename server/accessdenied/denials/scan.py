@@ -495,9 +495,8 @@ def _enrich(d: _Draft, norm: str, ix: _Index) -> None:
             d.error_code = m4.group("code")
     if d.service_hint is None:
         ls, _ = _line_bounds(norm, d.start, d.start)
-        cls = None
-        for cls in g.SERVICE_CLASS.finditer(norm, ls, d.start):
-            pass
+        classes = list(g.SERVICE_CLASS.finditer(norm, ls, d.start))
+        cls = classes[-1] if classes else None
         if cls is not None:
             d.service_hint = next(v for v in cls.groups() if v)
     if d.operation is None:
