@@ -6,6 +6,7 @@ import gzip
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
