@@ -525,8 +525,8 @@ def check_malformed_arn(ctx: Context) -> Iterator[Finding]:
             v = n.value
             if v == "*" or v.startswith("${"):
                 continue
-            parts = v.split(":", 5)
-            if parts[0] != "arn" or len(parts) < 6:
+            parts = _arn_fields(v)
+            if parts is None:
                 yield _f(
                     "malformed-arn",
                     n,
@@ -537,8 +537,19 @@ def check_malformed_arn(ctx: Context) -> Iterator[Finding]:
                 yield _f("malformed-arn", n, f'"{v}" has an empty resource part')
 
 
+_VAR = re.compile(r"\$\{[^}]*\}")
+
+
 def _arn_fields(v: str) -> list[str] | None:
-    parts = v.split(":", 5)
+    """The six ARN fields (variables like ${AWS::Region} kept whole), or None."""
+    if "${" in v:
+        vars_ = _VAR.findall(v)
+        masked = _VAR.sub("\x00", v)
+        parts = masked.split(":", 5)
+        it = iter(vars_)
+        parts = [re.sub("\x00", lambda _m: next(it, ""), part) for part in parts]
+    else:
+        parts = v.split(":", 5)
     if parts[0] != "arn" or len(parts) < 6:
         return None
     return parts

@@ -77,19 +77,31 @@ def find_policies(path: str, text: str) -> list[EmbeddedPolicy]:
 
 
 def guess_policy_type(root: JsonObject | None, path: str | None = None) -> str:
-    """Identity / resource / trust from the content (and a few file-name hints)."""
+    """Identity / resource / trust from the content, refined by file-name hints.
+
+    The content decides whether statements have principals; a name containing
+    "trust"/"rcp" refines a principal-bearing policy, "boundary"/"scp" a principal-less
+    one (AWS's own "...TrustPolicy" identity policies have no Principal).
+    """
     name = PurePath(path).name.lower() if path else ""
-    for hint, ptype in (
-        ("trust", "trust"),
-        ("assume", "trust"),
-        ("boundary", "permissions-boundary"),
-        ("scp", "scp"),
-        ("rcp", "rcp"),
-    ):
-        if hint in name:
-            return ptype
+    has_principal, assume = _principal_shape(root)
+    if has_principal:
+        if "rcp" in name:
+            return "rcp"
+        if assume or "trust" in name or "assume" in name:
+            return "trust"
+        return "resource"
+    if "boundary" in name:
+        return "permissions-boundary"
+    if "scp" in name:
+        return "scp"
+    return "identity"
+
+
+def _principal_shape(root: JsonObject | None) -> tuple[bool, bool]:
+    """(any statement has a principal, a principal statement allows sts:AssumeRole*)."""
     if root is None:
-        return "identity"
+        return False, False
     stmts = root.get("Statement")
     items = (
         stmts.items
@@ -113,13 +125,13 @@ def guess_policy_type(root: JsonObject | None, path: str | None = None) -> str:
                 if isinstance(act, JsonArray)
                 else []
             )
-            if any(v.lower().startswith("sts:assumerole") for v in vals) or any(
-                v.lower() in ("sts:tagsession", "sts:setsourceidentity") for v in vals
+            if any(
+                v.lower().startswith("sts:assumerole")
+                or v.lower() in ("sts:tagsession", "sts:setsourceidentity")
+                for v in vals
             ):
                 assume = True
-    if has_principal:
-        return "trust" if assume else "resource"
-    return "identity"
+    return has_principal, assume
 
 
 def _looks_like_policy(root: JsonObject) -> bool:
@@ -136,9 +148,7 @@ def _json_file(path: str, text: str) -> Iterator[EmbeddedPolicy]:
         return
     if _looks_like_policy(root):
         ptype = guess_policy_type(root, path)
-        from accessdenied.policy.document import parse_policy
-
-        doc = parse_policy(text, ptype, lines=parsed.lines)
+        doc = build_document(text, root, parsed.errors, ptype)
         yield EmbeddedPolicy(
             root.span,
             ptype,
@@ -218,16 +228,19 @@ def _cfn(
                         yield _embedded(
                             text, doc, "identity", f"{logical}.Policies[{i}]", kind
                         )
-            elif name == "Content" and rtype == "AWS::Organizations::Policy":
-                if isinstance(m.value, JsonObject):
-                    ptype_node = props.get("Type")
-                    ptype = (
-                        "rcp"
-                        if isinstance(ptype_node, JsonString)
-                        and ptype_node.value == "RESOURCE_CONTROL_POLICY"
-                        else "scp"
-                    )
-                    yield _embedded(text, m.value, ptype, f"{logical}.Content", kind)
+            elif (
+                name == "Content"
+                and rtype == "AWS::Organizations::Policy"
+                and isinstance(m.value, JsonObject)
+            ):
+                ptype_node = props.get("Type")
+                ptype = (
+                    "rcp"
+                    if isinstance(ptype_node, JsonString)
+                    and ptype_node.value == "RESOURCE_CONTROL_POLICY"
+                    else "scp"
+                )
+                yield _embedded(text, m.value, ptype, f"{logical}.Content", kind)
 
 
 def _embedded(
