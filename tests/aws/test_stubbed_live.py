@@ -440,3 +440,54 @@ def test_redact_masks_known_and_shaped_secrets() -> None:
     # Principal ids and ARNs are not secrets and stay readable.
     arn = f"arn:aws:iam::{ACCOUNT}:role/app-role AROAEXAMPLEEXAMPLE1"
     assert redact(arn) == arn
+
+
+async def test_unknown_profile_is_a_finding(fake_aws_env: None) -> None:
+    live = LiveMode.from_settings(
+        {"aws": {"liveMode": True, "profile": "no-such-profile"}}
+    )
+    result = await live.principal_policies(ROLE)
+    assert result.value is None
+    (finding,) = result.findings
+    assert "no-such-profile" in finding.message
+    assert finding.message.startswith("live mode could not read policies of")
+
+
+def test_no_credentials_is_a_finding(
+    fake_aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    acct = LiveAccount(
+        LiveConfig(enabled=True, region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    )
+    rp = acct.resource_policy("arn:aws:s3:::bucket")
+    assert rp.document is None
+    assert [f.code for f in rp.findings] == ["live-no-credentials"]
+    assert "no usable AWS credentials" in rp.findings[0].message
+
+
+def test_findings_are_redacted_at_construction() -> None:
+    from accessdenied.aws import LiveFinding
+
+    f = LiveFinding("live-error", "warning", f"oops {FAKE_KEY_ID} secret={FAKE_SECRET}")
+    for secret in FAKE_CREDENTIALS:
+        assert secret not in f.message
+
+
+def test_required_permissions_are_known_read_actions() -> None:
+    from accessdenied.aws import required_permissions
+    from accessdenied.catalog import load_catalog
+
+    cat = load_catalog()
+    doc = required_permissions()
+    actions = doc["Statement"][0]["Action"]
+    assert len(actions) == len(READ_ONLY_OPERATIONS)
+    for name in actions:
+        action = cat.action(name)
+        assert action is not None, name
+        if name == "sts:DecodeAuthorizationMessage":
+            # The Service Authorization Reference files it under "Write", yet it only
+            # decodes a message and changes nothing; it is the one documented exception.
+            continue
+        assert action.access_level in ("Read", "List"), (name, action.access_level)

@@ -24,7 +24,12 @@ from accessdenied.aws.model import (
     Verdict,
 )
 from accessdenied.aws.principals import entity_of
-from accessdenied.aws.safety import READ_ONLY_OPERATIONS, ReadOnlyViolation, redact
+from accessdenied.aws.safety import (
+    READ_ONLY_OPERATIONS,
+    ReadOnlyViolation,
+    redact,
+    required_permissions,
+)
 from accessdenied.aws.session import (
     UNAVAILABLE_MESSAGE,
     BotoUnavailable,
@@ -61,4 +66,5 @@ __all__ = [
     "parse_decoded_message",
     "record_to_denial",
     "redact",
+    "required_permissions",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from accessdenied.aws.safety import redact
+
 
 @dataclass(frozen=True, slots=True)
 class LiveFinding:
@@ -21,6 +23,10 @@ class LiveFinding:
     message: str
     action: str | None = None
     error_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # One place that guarantees no finding ever carries a credential.
+        object.__setattr__(self, "message", redact(self.message))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""

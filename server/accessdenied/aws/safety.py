@@ -14,7 +14,9 @@ from typing import Any
 
 #: (botocore service name, operation name) pairs live mode may call. All are reads:
 #: Get*/List*/Describe*/Lookup*, IAM's policy simulator and STS's message decoder (they
-#: evaluate, they change nothing). Nothing that writes is ever on this list.
+#: evaluate, they change nothing; the Service Authorization Reference files
+#: sts:DecodeAuthorizationMessage under "Write" although it modifies nothing). Nothing
+#: that writes is ever on this list.
 READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
     {
         ("sts", "GetCallerIdentity"),
@@ -52,6 +54,24 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("cloudtrail", "LookupEvents"),
     }
 )
+
+
+def required_permissions() -> dict[str, Any]:
+    """The IAM policy live mode needs (read-only; every action it may ever call)."""
+    actions = sorted(
+        {f"{service}:{operation}" for service, operation in READ_ONLY_OPERATIONS}
+    )
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccessDeniedLspLiveModeReadOnly",
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": "*",
+            }
+        ],
+    }
 
 
 class ReadOnlyViolation(RuntimeError):
