@@ -225,11 +225,17 @@ def test_cli_update_then_info(server: str, tmp_path: Path) -> None:
     assert doc["operations"] == 6
 
 
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
 def test_cli_update_offline_fails_cleanly(tmp_path: Path) -> None:
-    # Port 9 (discard) on 127.0.0.1: nothing listens, the connection is refused.
-    done = _cli(
-        "update", "--url", "http://127.0.0.1:9/", "--timeout", "2", cache=tmp_path
-    )
+    url = f"http://127.0.0.1:{_closed_port()}/"
+    done = _cli("update", "--url", url, "--timeout", "2", cache=tmp_path)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
