@@ -122,7 +122,7 @@ async def test_decode_denial_gives_exact_request(
     assert d.principal == SESSION
     assert (
         d.action == "ec2:RunInstances"
-    )  # prefix restored from aws:Region? no: from the statement
+    )  # prefix restored (context.action is "RunInstances")
     assert d.resource == f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*"
     assert d.decision == "explicit"
     assert d.span == original.span
@@ -491,3 +491,36 @@ def test_required_permissions_are_known_read_actions() -> None:
             # decodes a message and changes nothing; it is the one documented exception.
             continue
         assert action.access_level in ("Read", "List"), (name, action.access_level)
+
+
+async def test_scanned_log_denial_decodes_end_to_end(
+    account: LiveAccount, stub: Any
+) -> None:
+    from accessdenied.denials import scan_text
+
+    log = (
+        "2026-11-29 03:00:01 ERROR An error occurred (UnauthorizedOperation) when calling "
+        "the RunInstances operation: You are not authorized to perform this operation. "
+        f"Encoded authorization failure message: {BLOB}\n"
+    )
+    (denial,) = scan_text(log)
+    assert denial.encoded_blob == BLOB
+    stub("sts").add_response(
+        "decode_authorization_message",
+        {"DecodedMessage": json.dumps(DECODED)},
+        {"EncodedMessage": BLOB},
+    )
+    live = LiveMode(account.config, account)
+    result = await live.decode(denial)
+    decoded = result.value
+    assert decoded is not None
+    assert (decoded.principal, decoded.action, decoded.decision) == (
+        SESSION,
+        "ec2:RunInstances",
+        "explicit",
+    )
+    assert decoded.resource == f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*"
+    assert decoded.span == denial.span  # the diagnostic stays where the log line is
+    details = await live.decode_blob(BLOB)  # cached: no second STS call
+    assert details.value is not None
+    assert "DenyWithNoCompTag" in details.value.markdown()
