@@ -10,7 +10,12 @@
         r = await live.cross_check(principal=..., action=..., resource=..., identity=[doc])
         r = await live.recent_denials(principal)   # LiveResult[list[Denial]]
         r = await live.diff_with_workspace(arn, {"policies/app.json": doc})
+        r = await live.diff_with_index(arn, ls.index)  # same, files from the WorkspaceIndex
+        r = await live.decode_blob(blob)           # LiveResult[DecodedAuthorization]
+                                                   #   (.markdown() for a hover; cached)
     r.value, r.findings, r.messages()              # findings are user-facing, redacted
+    live.status()                                  # one line: off / boto3 missing / on
+    hover_markdown(arn, settings)                  # hover hook (worker thread, <= 2 s)
 
 Every method returns a `LiveResult` and never raises for AWS trouble: live mode off, boto3
 missing, the tool's own AccessDenied, timeouts and network errors are findings. With live
