@@ -131,6 +131,10 @@ def _format_text(found: list[tuple[str, Denial]], color: bool, nfiles: int) -> s
     lines: list[str] = []
     for file, d in found:
         code = d.error_code or ("AccessDenied" if d.source != "decoded" else "decoded")
+        if d.source == "cloudtrail":
+            code += " (CloudTrail event)"
+        elif d.source == "decoded":
+            code += " (decoded authorization message)"
         head = f"{file}:{d.span.start_line}:{d.span.start_column}"
         lines.append(f"{p.bold(head)}  {p.red(code)}  {p.dim(d.decision + ' deny')}")
         what = d.action or "(action not in the message)"
@@ -167,12 +171,14 @@ def _format_text(found: list[tuple[str, Denial]], color: bool, nfiles: int) -> s
             )
             + p.dim(f" ({nfiles} scanned)")
         )
-        lines.append(
-            p.dim(
-                "next: accessdenied fix --log FILE:LINE --policy POLICY.json "
-                "(proposes the missing statement)"
+        f0, d0 = found[0]
+        if f0 != "-":
+            lines.append(
+                p.dim(
+                    f"next: accessdenied fix --log {f0}:{d0.span.start_line} "
+                    "(finds the policy that should allow it and prints the minimal edit)"
+                )
             )
-        )
     else:
         lines.append(
             f"no AWS access denials found ({nfiles} file{'s' if nfiles != 1 else ''} scanned)"

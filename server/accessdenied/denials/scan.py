@@ -604,6 +604,8 @@ def _cloudtrail(norm: str, drafts: list[_Draft]) -> list[_Draft]:
         source = fields.get("eventSource", "")
         name = fields.get("eventName")
         if name:
+            # Lambda's CloudTrail names carry the API version: UpdateFunctionCode20150331v2.
+            name = re.sub(r"\d{8}(?:v\d+)?$", "", name) or name
             d.operation = name
         if source:
             d.service_hint = source
