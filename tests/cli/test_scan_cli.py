@@ -177,7 +177,11 @@ def test_sarif_2_1_0() -> None:
     assert run["tool"]["driver"]["name"] == "accessdenied"
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["aws-access-denied"]
     results = run["results"]
-    assert len(results) == 3
+    as_json = json.loads(scan("examples/logs/", "--format", "json").stdout)["denials"]
+    assert len(results) == len(as_json) >= 3
+    assert [
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results
+    ] == [d["line"] for d in as_json]
     loc = results[0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"].endswith(".log")
     assert loc["region"]["startLine"] >= 1
