@@ -308,9 +308,10 @@ class Catalog:
             others = self._data.get("arn_services", {}).get(parts[2], [])
             prefixes.extend(q for q in others if q != p)
         found: list[ResourceType] = []
-        for i, q in enumerate(prefixes):
-            if found and i > 0 and service is None and q != prefixes[0]:
-                break
+        own = prefixes[0] if prefixes and (service or p) else None
+        for q in prefixes:
+            if found and own is not None and q != own:
+                break  # the ARN's own service matched: other services' copies are noise
             svc = self.service(q)
             if svc is not None:
                 found.extend(rt for rt in svc.resource_types if rt.matches(arn))
