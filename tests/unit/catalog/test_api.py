@@ -8,6 +8,8 @@ import json
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accessdenied.catalog import (
     Action,
@@ -212,3 +214,17 @@ def test_curated_overrides_cite_aws_docs() -> None:
         for t in targets:
             assert cat.action(t) is not None, (prefix, op, t)
         assert cat.actions_for_operation(op, prefix) == targets
+
+
+@given(st.text(max_size=80))
+def test_queries_never_raise_property(text: str) -> None:
+    cat = load_catalog()
+    cat.action(text)
+    cat.expand(text)
+    cat.resource_types_for_arn(text)
+    cat.resource_types_for_arn("arn:aws:s3:::" + text)
+    cat.condition_key(text)
+    cat.condition_key("aws:" + text)
+    cat.actions_for_operation(text)
+    cat.actions_for_operation(text, "s3")
+    cat.service_prefix(text)
