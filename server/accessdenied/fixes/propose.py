@@ -521,6 +521,13 @@ def _deny_fixes(
             f"explicitly denied by statement {sid} of the {reason.policy_type} policy at {where}; "
             "an Allow cannot override an explicit Deny"
         )
+        condition = _deny_condition(policy_set, reason)
+        if condition:
+            explanation += (
+                f". The Deny applies only when its Condition holds ({condition}): "
+                "making the request so that it does not hold (e.g. over HTTPS, with the "
+                "expected tag or network) may be the real fix"
+            )
         out.append(
             Fix(
                 title=f"Explicit deny: {where} ({sid})",
@@ -583,6 +590,20 @@ def _deny_fixes(
             )
         )
     return out
+
+
+def _deny_condition(ps: PolicySet, reason: Reason) -> str | None:
+    """The Condition block of the denying statement, as compact JSON (None if none)."""
+    pools = [*ps.identity, ps.resource, ps.boundary, ps.session]
+    pools += [p for lvl in (*ps.scps, *ps.rcps) for p in lvl]
+    for pol in pools:
+        if pol is None or pol.file != reason.file or pol.name != reason.policy_name:
+            continue
+        stmts = _as_list_of_dicts(pol.document.get("Statement"))
+        if reason.statement_index < len(stmts):
+            cond = stmts[reason.statement_index].get("Condition")
+            return json.dumps(cond, separators=(",", ":")) if cond else None
+    return None
 
 
 def _replace_file(ps: PolicySet, file: str, new: Policy) -> PolicySet:
