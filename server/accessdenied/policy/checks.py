@@ -1124,7 +1124,11 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
             continue
         node = st.node.get("Action")
         for n in _strings(node):
-            if n.value != "*" and _glob(n.value, "iam:PassRole", True):
+            if (
+                n.value != "*"
+                and _may_be_iam(n.value)
+                and _glob(n.value, "iam:PassRole", True)
+            ):
                 yield _f(
                     "passrole-wildcard",
                     n,
@@ -1193,6 +1197,12 @@ def check_full_access(ctx: Context) -> Iterator[Finding]:
                 )
 
 
+def _may_be_iam(action: str) -> bool:
+    """Whether an action pattern can match an `iam:` action at all (cheap filter)."""
+    prefix = action.partition(":")[0].lower()
+    return prefix == "iam" or "*" in prefix or "?" in prefix
+
+
 _ESCALATION = (
     "iam:CreatePolicyVersion",
     "iam:SetDefaultPolicyVersion",
@@ -1226,6 +1236,8 @@ def check_privilege_escalation(ctx: Context) -> Iterator[Finding]:
         for n in _strings(st.node.get("Action")):
             if n.value in ("*", "*:*"):
                 continue  # full-access says it
+            if not _may_be_iam(n.value):
+                continue
             hits = [a for a in _ESCALATION if _glob(n.value, a, True)]
             if hits:
                 shown = ", ".join(hits[:3]) + ("..." if len(hits) > 3 else "")

@@ -154,7 +154,7 @@ def _leaves(err: Any) -> Iterator[Any]:
             subs
             for subs in branches.values()
             if not any(
-                s.validator in ("type", "const") and not s.relative_path for s in subs
+                s.validator == "type" and not s.relative_path for s in subs
             )
         ]
         if len(fitting) == 1:
