@@ -453,7 +453,7 @@ class Catalog:
             return self._canonical(curated)
         ref = self._ref_ops.get(prefix, {}).get(op)
         if ref:
-            return self._canonical(ref)
+            return self._canonical(_primary_first(prefix, op, ref))
         svc = self.service(prefix)
         a = svc.action(op) if svc is not None else None
         return (a.full_name,) if a is not None else ()
@@ -506,6 +506,23 @@ def _match_specificity(rt: ResourceType, arn: str) -> int:
         ),
         default=-1,
     )
+
+
+def _primary_first(prefix: str, op: str, names: list[str]) -> list[str]:
+    """AWS's AuthorizedActions, the same-named action of the service first.
+
+    Same-named actions of other services (`s3-object-lambda:GetObject` for S3's GetObject,
+    needed only through an Object Lambda access point) are dropped; other entries
+    (`s3:GetObjectVersion`, `iam:PassRole`, ...) are kept in AWS's order.
+    """
+    own = f"{prefix}:{op}".lower()
+    out = [n for n in names if n.lower() == own]
+    for n in names:
+        svc, _, name = n.partition(":")
+        if n.lower() == own or (svc.lower() != prefix.lower() and name.lower() == op):
+            continue
+        out.append(n)
+    return out
 
 
 def _normalise_operation(operation: str) -> str:

@@ -138,6 +138,11 @@ def test_update_writes_cache_and_loader_prefers_it(
         "sts:AssumeRole",
         "sts:TagSession",
     )
+    # Primary action first; another service's same-named alias action is dropped.
+    assert cat.actions_for_operation("GetObject", "s3") == (
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+    )
     # ...and the curated S3 overrides still apply.
     assert cat.actions_for_operation("ListObjectsV2", "s3") == ("s3:ListBucket",)
     # Condition key types come from AWS, descriptions from the bundle.
