@@ -15,7 +15,7 @@ import pytest
 from accessdenied.aws import LiveAccount, LiveConfig, ReadOnlyViolation
 from accessdenied.evaluate import Request, evaluate
 from accessdenied.lsp.live import LiveMode
-from tests.aws.conftest import FAKE_CREDENTIALS
+from tests.aws.conftest import FAKE_CREDENTIALS, _free_port
 
 ACCOUNT = "123456789012"  # moto's default account
 TRUST = {
@@ -422,12 +422,12 @@ async def test_lsp_live_api_against_moto(
 
 
 def test_unreachable_endpoint_is_a_finding(fake_aws_env: None) -> None:
-    # Port 9 on localhost: nothing listens, the connection is refused at once.
+    # A port just freed: nothing listens, the connection is refused at once.
     acct = LiveAccount(
         LiveConfig(
             enabled=True,
             region="us-east-1",
-            endpoint_url="http://127.0.0.1:9",
+            endpoint_url=f"http://127.0.0.1:{_free_port()}",
             connect_timeout=0.5,
             read_timeout=0.5,
             max_attempts=1,
