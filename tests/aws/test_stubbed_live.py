@@ -524,3 +524,32 @@ async def test_scanned_log_denial_decodes_end_to_end(
     details = await live.decode_blob(BLOB)  # cached: no second STS call
     assert details.value is not None
     assert "DenyWithNoCompTag" in details.value.markdown()
+
+
+def test_org_reads_from_member_account_are_plain_findings(
+    account: LiveAccount, stub: Any
+) -> None:
+    stub("organizations").add_client_error(
+        "list_parents",
+        service_error_code="AccessDeniedException",
+        service_message="You don't have permissions to access this resource.",
+        http_status_code=400,
+    )
+    op = account.org_policies(ACCOUNT)
+    assert not op.readable
+    assert op.scps == ()
+    assert [f.message for f in op.findings] == [
+        f"live mode could not read the organization of account {ACCOUNT}: "
+        "organizations:ListParents denied"
+    ]
+    fresh = LiveAccount(account.config)
+    org_stub = Stubber(fresh.clients.client("organizations"))
+    org_stub.add_client_error(
+        "list_parents",
+        service_error_code="AWSOrganizationsNotInUseException",
+        http_status_code=400,
+    )
+    with org_stub:
+        op = fresh.org_policies(ACCOUNT)
+    assert [f.code for f in op.findings] == ["live-not-found"]
+    assert "not in an organization" in op.findings[0].message

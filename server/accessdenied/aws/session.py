@@ -35,7 +35,6 @@ DENIED_CODES = frozenset(
         "AuthorizationErrorException",
         "Forbidden",
         "403",
-        "AWSOrganizationsNotInUseException",
     }
 )
 NOT_FOUND_CODES = frozenset(
@@ -209,6 +208,15 @@ def describe_failure(
             "live-access-denied",
             "warning",
             redact(f"live mode could not {purpose}: {action} denied"),
+            action,
+            code,
+        )
+    if code == "AWSOrganizationsNotInUseException":
+        return LiveFinding(
+            "live-not-found",
+            "info",
+            f"live mode could not {purpose}: the account is not in an organization "
+            "(no SCPs or RCPs apply)",
             action,
             code,
         )
