@@ -35,7 +35,7 @@ from accessdenied.fixes.synthesize import (
     build_statement,
     grant_resource,
     make_sid,
-    principal_for_resource_policy,
+    principal_element,
 )
 from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
 
@@ -158,9 +158,7 @@ def plan_grant(
     stmts = _statements(root)
     style = detect_style(sub, root, stmts)
     principal_value = (
-        {"AWS": principal_for_resource_policy(principal or "*")}
-        if kind in ("resource", "kms", "trust")
-        else None
+        principal_element(principal) if kind in ("resource", "kms", "trust") else None
     )
     res = "*" if kind == "kms" else resource
     target = find_extendable(stmts, res, principal_value, resource_key=kind != "trust")

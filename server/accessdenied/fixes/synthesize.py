@@ -73,6 +73,20 @@ def principal_for_resource_policy(principal: str) -> str:
     return info.text
 
 
+def principal_element(principal: str | None) -> Any:
+    """The Principal element naming the caller (service, federated, anonymous, AWS)."""
+    info = parse_principal(principal or "")
+    if info.kind == "anonymous":
+        return "*"
+    if info.kind == "service":
+        return {"Service": info.text}
+    if info.kind == "federated":
+        return {"Federated": info.text}
+    if info.kind == "canonical_user":
+        return {"CanonicalUser": info.text}
+    return {"AWS": principal_for_resource_policy(info.text)}
+
+
 def make_sid(actions: Sequence[str], taken: set[str], prefix: str = "Allow") -> str:
     """A readable Sid (`AllowS3PutObject`) not in `taken` (case-insensitive)."""
     first = actions[0] if actions else "Access"
@@ -100,7 +114,7 @@ def build_statement(
     action: Any = actions[0] if len(actions) == 1 else list(actions)
     stmt: dict[str, Any] = {"Sid": sid, "Effect": "Allow"}
     if kind in ("resource", "kms", "trust"):
-        stmt["Principal"] = {"AWS": principal_for_resource_policy(principal or "*")}
+        stmt["Principal"] = principal_element(principal)
     stmt["Action"] = action
     if kind == "trust":
         return stmt

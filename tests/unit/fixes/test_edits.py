@@ -95,3 +95,19 @@ def test_build_statement_per_policy_kind() -> None:
         "kms", ["kms:Decrypt"], "arn:aws:kms:us-east-1:1:key/k", session, "K"
     )
     assert key["Resource"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("principal", "element"),
+    [
+        ("arn:aws:sts::1:assumed-role/r/s", {"AWS": "arn:aws:iam::1:role/r"}),
+        ("arn:aws:iam::1:user/u", {"AWS": "arn:aws:iam::1:user/u"}),
+        ("lambda.amazonaws.com", {"Service": "lambda.amazonaws.com"}),
+        ("anonymous", "*"),
+    ],
+)
+def test_resource_policy_principal_element(principal: str, element: object) -> None:
+    stmt = build_statement(
+        "resource", ["s3:GetObject"], "arn:aws:s3:::b/k", principal, "S"
+    )
+    assert stmt["Principal"] == element
