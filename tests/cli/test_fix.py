@@ -186,3 +186,26 @@ def test_fix_from_repo_root_finds_examples_config_next_to_log(
     # Paths relative to cwd: the diff applies with `git apply` from here.
     assert out.startswith("--- a/examples/policies/app-role.json\n")
     assert "why this file: .accessdenied.toml" in err
+
+
+def test_fix_variant_with_dependent_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    policy = tmp_path / "role.json"
+    policy.write_text('{\n  "Version": "2012-10-17",\n  "Statement": []\n}\n')
+    text = (
+        "User: arn:aws:sts::111122223333:assumed-role/app-role/dev is not authorized to "
+        "perform: access-analyzer:StartPolicyGeneration on resource: "
+        "arn:aws:access-analyzer:us-east-1:111122223333:* because no identity-based "
+        "policy allows the access-analyzer:StartPolicyGeneration action"
+    )
+    argv = ["fix", "--denial-text", text, "--policy", "role.json", "--write"]
+    assert main([*argv, "--variant", "with-dependent-actions"]) == 0
+    stmt = json.loads(policy.read_text())["Statement"][0]
+    assert stmt["Action"] == ["access-analyzer:StartPolicyGeneration", "iam:PassRole"]
+    assert (
+        stmt["Resource"] == "*"
+    )  # StartPolicyGeneration has no resource-level permissions
+    assert "supports no resource-level permissions" in capsys.readouterr().err
