@@ -320,6 +320,7 @@ def build() -> tuple[bytes, dict[str, Any]]:
         "dependent_actions": dependent_overlay(old, new),
         "global_condition_keys": [list(k) for k in curated.GLOBAL_CONDITION_KEYS],
         "condition_patterns": patterns,
+        "unassociated_conditions": read_json(znew, "unassociatedConditions.json"),
         "hints": dict(sorted(hints.items())),
         "operations": operations,
         "reference_operations": {},

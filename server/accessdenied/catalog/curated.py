@@ -295,6 +295,24 @@ PREFIX_RENAMES: dict[str, str] = {
     "awssecuritytokenservice": "sts",
 }
 
+# Claims every OIDC identity provider's keys carry (`<provider>:aud`, `:sub`, ...) in
+# role trust policies, e.g. `token.actions.githubusercontent.com:sub`; the Service
+# Authorization Reference lists only some providers' keys.
+OIDC_DOC = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+    "reference_policies_iam-condition-keys.html#condition-keys-wif"
+)
+OIDC_CLAIM_KEYS: dict[str, str] = {
+    "aud": "Audience (client id) of the web identity token",
+    "sub": "Subject of the web identity token",
+    "amr": "Authentication methods reference of the web identity token",
+    "azp": "Authorized party of the web identity token",
+    "oaud": "Original audience of the web identity token",
+    "email": "E-mail claim of the web identity token",
+    "id": "User id claim of the web identity token",
+    "iss": "Issuer of the web identity token",
+}
+
 # AWS global condition context keys and their types.
 GLOBAL_CONDITION_KEYS: tuple[tuple[str, str, str], ...] = (
     (

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from accessdenied.catalog import snapshot
-from accessdenied.catalog.curated import COMMON_SERVICES
+from accessdenied.catalog.curated import COMMON_SERVICES, OIDC_CLAIM_KEYS
 from accessdenied.catalog.model import (
     Action,
     ActionResource,
@@ -344,6 +344,14 @@ class Catalog:
         own = self._lower_prefix.get(prefix.lower())
         if own and own not in services:
             services.append(own)
+        if own is None:
+            # Keys of identity providers and other non-service prefixes
+            # (`accounts.google.com:aud`, `saml:aud`): the services that define them.
+            for head, owners in self._data.get("unassociated_conditions", {}).items():
+                if head.lower() == prefix.lower() or _template_regex(head).match(
+                    prefix
+                ):
+                    services.extend(o for o in owners if o not in services)
         if prefix.lower() == "aws":
             found = self._global_keys.get(k.lower())
             if found is not None:
@@ -364,6 +372,13 @@ class Catalog:
                         if ck.name == name:
                             return ck
                     return ConditionKey(name, "String", "", p)
+        claim = k.rpartition(":")[2]
+        if (
+            own is None
+            and ("." in prefix or "/" in prefix)
+            and claim in OIDC_CLAIM_KEYS
+        ):
+            return ConditionKey(k, "String", OIDC_CLAIM_KEYS[claim], "sts")
         return None
 
     def _templates_for(self, prefix: str) -> list[tuple[re.Pattern[str], str]]:
