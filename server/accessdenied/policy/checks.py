@@ -210,13 +210,18 @@ def check_variable_version(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         for key in ("Resource", "NotResource", "Condition"):
             for node in _walk_strings(st.node.get(key)):
-                if _has_var(node.value):
+                if _POLICY_VAR.search(node.value):
                     yield _f(
                         "variable-unsupported-version",
                         node,
                         "policy variables need Version 2012-10-17; here "
                         f"{node.value!r} is matched literally",
                     )
+
+
+# An IAM policy variable (${aws:username}, ${s3:prefix}, ${*}), not a CloudFormation
+# (${AWS::Region}) or Terraform (${aws_s3_bucket.b.arn}) interpolation.
+_POLICY_VAR = re.compile(r"\$\{(?:[A-Za-z0-9-]+:[^:}]+|[*?$])\}")
 
 
 def _walk_strings(node: JsonNode | None) -> Iterator[JsonString]:
@@ -388,8 +393,8 @@ def check_action_format(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         for n in _action_nodes(st):
             v = n.value
-            if v == "*" or _ACTION_RX.match(v):
-                continue
+            if v == "*" or _ACTION_RX.match(v) or v.startswith("${"):
+                continue  # "${...}": a template reference, resolved at deploy time
             yield _f(
                 "invalid-action-format",
                 n,

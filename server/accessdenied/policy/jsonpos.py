@@ -447,7 +447,7 @@ class _Parser:
                     self.pos = i + 1
                     continue
                 if v == "]":
-                    if "]" in closers:
+                    if "]" in closers and not self._deeper(i, open_):
                         self.error(open_, open_ + 1, "unclosed object: expected '}'")
                         break
                     self.error_at(i, "unexpected ']'")
@@ -521,6 +521,25 @@ class _Parser:
             open_, end, self.lines, tuple(members), open_, close, tuple(commas)
         )
 
+    def _indent(self, offset: int) -> tuple[int, bool]:
+        """(indentation of the line of `offset`, whether `offset` starts that line)."""
+        text = self.text
+        start = text.rfind("\n", 0, offset) + 1
+        i = start
+        while i < offset and text[i] in " \t":
+            i += 1
+        return i - start, i == offset
+
+    def _deeper(self, i: int, open_: int) -> bool:
+        """Whether a mismatched closer at token `i`, alone at the start of its line, is
+        indented deeper than the line that opened the current container (so it closes
+        something inner that lost its opener, not an outer container)."""
+        closer_indent, first = self._indent(self.starts[i])
+        if not first:
+            return False
+        open_indent, _ = self._indent(open_)
+        return closer_indent > open_indent
+
     def _last_end(self, floor: int) -> int:
         """End of the last token consumed (for an unclosed container)."""
         i = self.pos - 1
@@ -556,7 +575,7 @@ class _Parser:
                     self.pos = i + 1
                     continue
                 if v == "}":
-                    if "}" in closers:
+                    if "}" in closers and not self._deeper(i, open_):
                         self.error(open_, open_ + 1, "unclosed array: expected ']'")
                         break
                     self.error_at(i, "unexpected '}'")

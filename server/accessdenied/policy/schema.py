@@ -153,9 +153,7 @@ def _leaves(err: Any) -> Iterator[Any]:
         fitting = [
             subs
             for subs in branches.values()
-            if not any(
-                s.validator == "type" and not s.relative_path for s in subs
-            )
+            if not any(s.validator == "type" and not s.relative_path for s in subs)
         ]
         if len(fitting) == 1:
             for sub in fitting[0]:

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import json
+
+from accessdenied.policy import check_text, find_policies
+from accessdenied.text import LineIndex
+from tests.paths import EXAMPLES
+
+CFN_YAML = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Description: "Ünïcode 😀 before the policies"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Sid: Read
+                Effect: allow
+                Action: [sqs:ReceiveMessage, !Ref ExtraAction]
+                Resource: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:q"
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !GetAtt Bucket.Arn
+  Bucket:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: !Join ["", [!GetAtt B.Arn, "/*"]]
+"""
+
+
+def test_cfn_yaml_documents_types_and_file_coordinates() -> None:
+    found = find_policies("t.yaml", CFN_YAML)
+    assert [(e.kind, e.policy_type, e.name) for e in found] == [
+        ("cfn-yaml", "trust", "Role.AssumeRolePolicyDocument"),
+        ("cfn-yaml", "identity", "Role.Policies[0]"),
+        ("cfn-yaml", "resource", "Bucket.PolicyDocument"),
+    ]
+    trust = found[0]
+    assert trust.value is not None
+    assert trust.value["Version"] == "2012-10-17"  # a YAML timestamp kept as text
+    findings = check_text(CFN_YAML, None, "t.yaml")
+    effect = [f for f in findings if f.code == "invalid-effect"]
+    assert len(effect) == 1
+    span = effect[0].span
+    assert CFN_YAML[span.start : span.end] == "allow"
+    line = LineIndex(CFN_YAML).line_text(span.start_line)
+    assert line.index("allow") + 1 == span.start_column
+    assert span.start_line == 19
+    # Intrinsics are placeholders: never malformed ARNs or invalid regions.
+    assert not [f for f in findings if f.code.startswith(("arn-", "malformed"))]
+    assert [f.severity for f in findings if f.severity == "error"] == ["error"]
+
+
+def test_cfn_json_embedded_policy_spans() -> None:
+    tpl = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {
+                                    "AWS": {
+                                        "Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"
+                                    }
+                                },
+                                "Action": "kms:Frobnicate",
+                                "Resource": "*",
+                            }
+                        ],
+                    }
+                },
+            }
+        },
+    }
+    text = json.dumps(tpl, indent=2)
+    found = find_policies("tpl.json", text)
+    assert [(e.kind, e.policy_type) for e in found] == [("cfn-json", "resource")]
+    findings = check_text(text, None, "tpl.json")
+    bad = [f for f in findings if f.code == "unknown-action"]
+    assert bad
+    assert text[bad[0].span.start : bad[0].span.end] == '"kms:Frobnicate"'
+
+
+def test_terraform_heredoc_and_jsonencode() -> None:
+    tf = (EXAMPLES / "infra" / "ingest.tf").read_text(encoding="utf-8")
+    tf += """
+resource "aws_s3_bucket_policy" "b" {
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Public"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = ["s3:GetObject"]
+        Resource  = "${aws_s3_bucket.b.arn}/*"
+        Condition = { IpAddress = { "aws:SourceIp" = var.cidrs } }
+      },
+      {
+        Effect   = "Allow"
+        Principal = { AWS = "arn:aws:iam::111122223333:root" }
+        Action   = ["s3:PutObjekt"]
+        Resource = [for k in var.keys : "${aws_s3_bucket.b.arn}/${k}"]
+      },
+    ]
+  })
+}
+"""
+    found = find_policies("main.tf", tf)
+    assert [(e.kind, e.policy_type, e.name) for e in found] == [
+        ("terraform-heredoc", "trust", "aws_iam_role.ingest.assume_role_policy"),
+        ("terraform-jsonencode", "resource", "aws_s3_bucket_policy.b.policy"),
+    ]
+    assert found[0].document is not None
+    assert found[0].document.syntax_errors == ()
+    assert found[0].span.start_line == 5
+    findings = check_text(tf, None, "main.tf")
+    bad = [f for f in findings if f.code == "unknown-action"]
+    assert len(bad) == 1
+    assert tf[bad[0].span.start : bad[0].span.end] == '"s3:PutObjekt"'
+    assert bad[0].span.start_line == tf[: bad[0].span.start].count("\n") + 1
+    assert not [f for f in findings if f.code == "condition-value-type"]
+
+
+def test_standalone_json_detection() -> None:
+    assert find_policies("package.json", '{"name": "x"}') == []
+    assert find_policies("x.json", "not json") == []
+    found = find_policies(
+        "bucket.json",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}',
+    )
+    assert [(e.kind, e.policy_type) for e in found] == [("json", "resource")]
+    found = find_policies(
+        "scp-deny.json",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        '"Action": "s3:*", "Resource": "*"}]}',
+    )
+    assert found[0].policy_type == "scp"
+
+
+def test_broken_yaml_is_a_finding() -> None:
+    text = "Resources:\n  R: [unclosed\n"
+    findings = check_text(text, None, "t.yaml")
+    assert [f.code for f in findings] == ["yaml-syntax"]
+    assert 0 <= findings[0].span.start <= len(text)
+
+
+def test_examples_detected() -> None:
+    for p in sorted((EXAMPLES / "policies").glob("*.json")):
+        found = find_policies(str(p), p.read_text(encoding="utf-8"))
+        assert len(found) == 1
+        assert found[0].document is not None
+    cfn = EXAMPLES / "infra" / "report-worker.cfn.yaml"
+    kinds = {e.kind for e in find_policies(str(cfn), cfn.read_text(encoding="utf-8"))}
+    assert kinds == {"cfn-yaml"}
