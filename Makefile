@@ -67,7 +67,7 @@ vsix: ## build client-vscode/accessdenied-<version>.vsix
 
 lock: ## re-pin requirements/*.lock after editing dependencies in pyproject.toml
 	python3 -m pip install -q uv==0.13.8
-	python3 -m uv pip compile -q pyproject.toml --extra dev --extra live --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	python3 -m uv pip compile -q pyproject.toml --extra dev --extra live --extra bench --generate-hashes --python-version 3.11 -o requirements/dev.lock
 	python3 -m uv pip compile -q pyproject.toml --generate-hashes --python-version 3.11 -o requirements/run.lock
 	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
 
