@@ -272,6 +272,10 @@ class Catalog:
         return a.dependent_actions if a is not None else ()
 
     # --------------------------------------------------------- resource types
+    def arn_service_fields(self) -> frozenset[str]:
+        """Every service field used by some ARN format (`s3`, `execute-api`, ...)."""
+        return frozenset(self._data.get("arn_services", {}))
+
     def resource_type(self, service: str, name: str) -> ResourceType | None:
         """A resource type by service prefix and name (case-insensitive)."""
         svc = self.service(service)

@@ -228,3 +228,9 @@ def test_queries_never_raise_property(text: str) -> None:
     cat.actions_for_operation(text)
     cat.actions_for_operation(text, "s3")
     cat.service_prefix(text)
+
+
+def test_arn_service_fields() -> None:
+    fields = load_catalog().arn_service_fields()
+    assert {"s3", "iam", "execute-api", "route53-recovery-control"} <= fields
+    assert "nosuch" not in fields
