@@ -216,11 +216,18 @@ function setUpTerminalCapture(ctx: vscode.ExtensionContext): void {
     return s.terminal.forward && s.terminal.enabled;
   };
   const sub = api.onDidStartTerminalShellExecution((e) => {
-    if (!forwarding() || !client || client.state !== State.Running) return;
     const terminal = ids.idFor(e.terminal, e.terminal.name);
     const command = e.execution.commandLine.value;
+    if (!forwarding()) return;
+    if (!client || client.state !== State.Running) {
+      log.warn(`Terminal "${terminal}": server not running, output of "${command}" not forwarded`);
+      return;
+    }
+    log.debug(`Terminal "${terminal}": forwarding the output of "${command}"`);
     const send = (params: object) => client?.sendNotification(TERMINAL_OUTPUT, params);
-    forwardExecution(e.execution.read(), terminal, command, send, forwarding).catch((err) =>
+    forwardExecution(e.execution.read(), terminal, command, send, forwarding)
+      .then((n) => log.debug(`Terminal "${terminal}": ${n} chunk(s) forwarded`))
+      .catch((err) =>
       log.warn(`Terminal capture of "${terminal}" stopped: ${String(err)}`),
     );
   });

@@ -1,6 +1,8 @@
 // The status bar count: how many AWS access denials the server currently reports.
 
 export interface DiagnosticLike {
+  /** VS Code's numbering: 0 error, 1 warning, 2 information, 3 hint. */
+  severity?: number;
   source?: string;
   code?: string | number | { value: string | number };
   message: string;
@@ -24,11 +26,14 @@ export function isDenial(d: DiagnosticLike): boolean {
   return /not authorized|access ?denied/i.test(d.message);
 }
 
-/** Counts the denial diagnostics across all documents. */
+/**
+ * Counts the open denials across all documents: errors and warnings. A denial the workspace's
+ * policies now allow (after a fix) stays in the log as information and is not counted.
+ */
 export function countDenials(all: [string, DiagnosticLike[]][]): number {
   let n = 0;
   for (const [, diags] of all) {
-    for (const d of diags) if (isDenial(d)) n += 1;
+    for (const d of diags) if (isDenial(d) && (d.severity ?? 0) <= 1) n += 1;
   }
   return n;
 }

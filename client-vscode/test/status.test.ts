@@ -23,6 +23,17 @@ test("countDenials_across_documents", () => {
   assert.equal(n, 2);
 });
 
+test("countDenials_skips_denials_already_fixed", () => {
+  const n = countDenials([
+    ["file:///w/logs/terminal.log", [
+      { source: "accessdenied", code: "access-denied", message: "a", severity: 0 },
+      { source: "accessdenied", code: "explicit-deny", message: "b", severity: 1 },
+      { source: "accessdenied", code: "access-denied", message: "c (now allowed)", severity: 2 },
+    ]],
+  ]);
+  assert.equal(n, 2);
+});
+
 test("statusText_pluralises", () => {
   assert.match(statusText(0).text, /AccessDenied/);
   assert.match(statusText(1).text, /1 denial$/);

@@ -7,7 +7,8 @@ import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
 
 const [url, outDir] = process.argv.slice(2);
-const hoverText = new RegExp(process.env.AD_HOVER_TEXT ?? "effective permissions", "i");
+// Only the server's hover says "Principal" (capitalised); the diagnostic text above it does not.
+const hoverText = new RegExp(process.env.AD_HOVER_TEXT ?? "\\bPrincipal\\b|effective permissions");
 const fixText = new RegExp(process.env.AD_FIX_TEXT ?? "app-role\\.json", "i");
 const denialText = new RegExp(process.env.AD_DENIAL_TEXT ?? "s3:PutObject");
 const t0 = Date.now();
@@ -90,26 +91,35 @@ try {
 
   // Terminal capture: shell integration streams the command's output to the extension, which
   // forwards it; the denial then appears a second time, under the terminal's document.
-  const secret = page.locator(".markers-panel .monaco-list-row", { hasText: "GetSecretValue" });
-  const before = await secret.count();
-  const xterm = page.locator(".terminal-wrapper.active .xterm");
+  // The extension's status bar item counts open denials (the Problems list is virtualised).
+  const counter = page.locator(".statusbar-item", { hasText: /denials?$|AccessDenied$/ }).first();
+  const countNow = async () => Number((/(\d+) denials?/.exec(await counter.innerText()) ?? [0, 0])[1]);
+  const before = await countNow();
+  const more = async (timeout) => {
+    const end = Date.now() + timeout;
+    while (Date.now() < end) { if ((await countNow()) > before) return; await page.waitForTimeout(200); }
+    throw new Error(`status bar still says ${before} denials`);
+  };
+  const xterm = page.locator(".terminal-wrapper.active .xterm").first();
   await pressUntil(["Control+Backquote"], xterm, 3, 15000);
-  // Shell integration is up once VS Code decorates the prompt; a command typed before that is
-  // not reported to extensions, so the typing (never the check) is retried.
-  await page.locator(".terminal-wrapper.active .terminal-command-decoration").first()
-    .waitFor({ timeout: 15000 }).catch(() => console.log("no prompt decoration seen"));
+  // Type only once the shell shows its prompt; a command typed earlier may run before shell
+  // integration is active and is then never reported to extensions, so the typing (never the
+  // check) is retried.
+  await page.locator(".terminal-wrapper.active .xterm-rows", { hasText: /[#$] *$/m }).first()
+    .waitFor({ timeout: 20000 }).catch(() => console.log("no prompt seen"));
+  await page.waitForTimeout(1000);
   for (let i = 0; ; i++) {
     await xterm.click();
     await page.keyboard.type("cat logs/terminal.log");
     await page.keyboard.press("Enter");
-    await pressUntil(["Control+Shift+M"], page.locator(".markers-panel"));
-    try { await secret.nth(before).waitFor({ timeout: 10000 }); break; } catch (e) { if (i >= 2) throw e; }
-    await pressUntil(["Control+Backquote"], xterm, 3, 15000);
+    try { await more(10000); break; } catch (e) { if (i >= 2) throw e; }
   }
   step("terminal denial");
+  const denials = { before, after: await countNow() };
+  await pressUntil(["Control+Shift+M"], page.locator(".markers-panel"));
   const problemsAfter = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
   await page.screenshot({ path: `${outDir}/vscode-e2e-terminal.png` });
-  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, problems, hover: hoverContent, fixes, problemsAfter }, null, 2));
+  writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, problems, hover: hoverContent, fixes, problemsAfter, denials }, null, 2));
   rc = 0;
 } catch (e) {
   console.error("FAIL", e.message);
