@@ -34,6 +34,17 @@ KNOWN_ERRORS = {
         "boundaries; the oracle matches segment by segment (padding short ARNs).",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html",
     ),
+    4: (
+        "The oracle matches the partition, service, region and account of a Resource "
+        "case-insensitively; ARNs are case-sensitive (only the resource part is "
+        "documented as case-sensitive, so this is a low-confidence reading).",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html",
+    ),
+    7: (
+        "The oracle reads numbers leniently (parseInt: '300abc' is 300); Numeric "
+        "operators compare numbers, and a value that is not a number does not match.",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Numeric",
+    ),
     9: (
         "The raw engine skips the service-specific rules: a role trust policy must allow "
         "sts:AssumeRole even within the account, and a KMS key policy must allow (or "
@@ -112,6 +123,54 @@ def _error_9(case: dict[str, Any]) -> bool:
     return infer_resource_kind(req["action"], arn) != "resource"
 
 
+def _arn_head_lower(pattern: Any) -> Any:
+    if not isinstance(pattern, str):
+        return pattern
+    parts = pattern.split(":", 5)
+    return ":".join([p.lower() for p in parts[:5]] + parts[5:])
+
+
+def _error_4(case: dict[str, Any]) -> bool:
+    for s in _statements(case):
+        for key in ("Resource", "NotResource"):
+            value = s.get(key)
+            patterns = value if isinstance(value, list) else [value]
+            if any(_arn_head_lower(p) != p for p in patterns):
+                return True
+    return False
+
+
+def _without_error_4(case: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(case)
+    for s in _statements(out):
+        for key in ("Resource", "NotResource"):
+            if isinstance(s.get(key), list):
+                s[key] = [_arn_head_lower(p) for p in s[key]]
+            elif key in s:
+                s[key] = _arn_head_lower(s[key])
+    return out
+
+
+_LENIENT = re.compile(r"^\s*(\d+)\D.*$")
+
+
+def _error_7(case: dict[str, Any]) -> bool:
+    return any(
+        isinstance(v, str) and _LENIENT.match(v)
+        for v in case["request"]["context"].values()
+    )
+
+
+def _without_error_7(case: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(case)
+    ctx = out["request"]["context"]
+    for k, v in ctx.items():
+        m = _LENIENT.match(v) if isinstance(v, str) else None
+        if m:
+            ctx[k] = m.group(1)
+    return out
+
+
 def _error_13(case: dict[str, Any]) -> bool:
     return any(
         stmt.get("Principal", "*") != "*" or "NotPrincipal" in stmt
@@ -142,7 +201,7 @@ def _without_error_13(case: dict[str, Any]) -> dict[str, Any]:
 def explain(case: dict[str, Any], oracle: str) -> tuple[int, ...] | None:
     """The known oracle errors that account for a disagreement, or None.
 
-    Errors 2 and 13 are proven by a counterfactual: undo the oracle's mistake in the
+    Errors 2, 4, 7, 9 and 13 are proven by a counterfactual: undo the oracle's mistake in the
     input and our decision must then equal the oracle's. Errors 1 and 3 are recognised by
     the shape of the input (the request only disagrees where the documented rule bites).
     """
@@ -150,6 +209,8 @@ def explain(case: dict[str, Any], oracle: str) -> tuple[int, ...] | None:
     current = case
     for number, check, undo in (
         (2, _error_2, _without_error_2),
+        (4, _error_4, _without_error_4),
+        (7, _error_7, _without_error_7),
         (13, _error_13, _without_error_13),
     ):
         if check(current):

@@ -83,6 +83,8 @@ RESOURCE_PATTERNS = [
     "arn:aws:*:*:*:*",
     f"arn:aws:kms:us-east-1:{A}:key/*",
     "arn:aws:iam::*:role/*",
+    "arn:AWS:S3:::corp-bucket/*",
+    f"arn:aws:SQS:us-east-1:{A}:jobs",
 ]
 
 PRINCIPAL_VALUES: list[Any] = [
@@ -134,7 +136,7 @@ CONDITION_KEYS: dict[str, tuple[list[str], list[Any], list[Any]]] = {
             "NumericNotEquals",
         ],
         ["3600", 3600, "300", "0.5"],
-        ["300", "3600", "7200"],
+        ["300", "3600", "7200", "300abc"],
     ),
     "aws:CurrentTime": (
         [

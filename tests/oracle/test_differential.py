@@ -157,6 +157,51 @@ KNOWN_ERROR_EXAMPLES: dict[int, tuple[dict[str, Any], str]] = {
         },
         "allowed",
     ),
+    4: (
+        _user_case(
+            identityPolicies=[
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "*",
+                            "Resource": "arn:AWS:S3:::corp-bucket/*",
+                        }
+                    ],
+                }
+            ]
+        ),
+        "implicit_deny",
+    ),
+    7: (
+        {
+            "id": "known-7",
+            "engine": "raw",
+            "request": {
+                "principal": f"arn:aws:iam::{A}:user/alice",
+                "action": "s3:GetObject",
+                "resource": {"arn": "arn:aws:s3:::corp-bucket/a.txt", "accountId": A},
+                "context": {"aws:MultiFactorAuthAge": "300abc"},
+            },
+            "identityPolicies": [
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "*",
+                            "Resource": "*",
+                            "Condition": {
+                                "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+        "implicit_deny",
+    ),
     9: (
         {
             "id": "known-9",
