@@ -24,6 +24,8 @@ from tests.oracle.oracle import Oracle, oracle_missing_reason
 from tests.oracle.strategies import A, scenarios
 from tests.paths import IN_CI
 
+pytestmark = pytest.mark.oracle
+
 DISAGREEMENTS: collections.Counter[tuple[int, ...]] = collections.Counter()
 
 
