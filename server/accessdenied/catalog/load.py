@@ -111,6 +111,8 @@ class Catalog:
             if _TEMPLATE.search(k.name)
         ]
         self._templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        self._ckeys_lower: dict[str, dict[str, ConditionKey]] = {}
+        self._unassoc: list[tuple[str, re.Pattern[str], list[str]]] | None = None
         self._all: tuple[Action, ...] | None = None
         self._by_action_name: dict[str, tuple[str, ...]] | None = None
 
@@ -340,6 +342,13 @@ class Catalog:
         prefix, sep, _ = k.partition(":")
         if not sep:
             return None
+        if prefix.lower() == "aws":
+            found = self._global_keys.get(k.lower())
+            if found is not None:
+                return found
+            for rx, ck in self._global_templates:
+                if rx.match(k):
+                    return ck
         services: list[str] = []
         if action:
             ap = action.partition(":")[0].lower()
@@ -348,34 +357,21 @@ class Catalog:
         own = self._lower_prefix.get(prefix.lower())
         if own and own not in services:
             services.append(own)
-        if own is None:
+        if own is None and prefix.lower() != "aws":
             # Keys of identity providers and other non-service prefixes
             # (`accounts.google.com:aud`, `saml:aud`): the services that define them.
-            for head, owners in self._data.get("unassociated_conditions", {}).items():
-                if head.lower() == prefix.lower() or _template_regex(head).match(
-                    prefix
-                ):
+            for head, rx, owners in self._unassociated():
+                if head == prefix.lower() or rx.match(prefix):
                     services.extend(o for o in owners if o not in services)
-        if prefix.lower() == "aws":
-            found = self._global_keys.get(k.lower())
-            if found is not None:
-                return found
-            for rx, ck in self._global_templates:
-                if rx.match(k):
-                    return ck
         for p in services:
-            svc = self.service(p)
-            if svc is None:
-                continue
-            for ck in svc.condition_keys:
-                if ck.name.lower() == k.lower():
-                    return ck
+            exact = self._condition_keys_of(p).get(k.lower())
+            if exact is not None:
+                return exact
             for rx, name in self._templates_for(p):
                 if rx.match(k):
-                    for ck in svc.condition_keys:
-                        if ck.name == name:
-                            return ck
-                    return ConditionKey(name, "String", "", p)
+                    return self._condition_keys_of(p).get(
+                        name.lower(), ConditionKey(name, "String", "", p)
+                    )
         claim = k.rpartition(":")[2]
         if (
             own is None
@@ -384,6 +380,24 @@ class Catalog:
         ):
             return ConditionKey(k, "String", OIDC_CLAIM_KEYS[claim], "sts")
         return None
+
+    def _condition_keys_of(self, prefix: str) -> dict[str, ConditionKey]:
+        found = self._ckeys_lower.get(prefix)
+        if found is None:
+            svc = self.service(prefix)
+            found = {ck.name.lower(): ck for ck in (svc.condition_keys if svc else ())}
+            self._ckeys_lower[prefix] = found
+        return found
+
+    def _unassociated(self) -> list[tuple[str, re.Pattern[str], list[str]]]:
+        if self._unassoc is None:
+            self._unassoc = [
+                (head.lower(), _template_regex(head), list(owners))
+                for head, owners in self._data.get(
+                    "unassociated_conditions", {}
+                ).items()
+            ]
+        return self._unassoc
 
     def _templates_for(self, prefix: str) -> list[tuple[re.Pattern[str], str]]:
         found = self._templates.get(prefix)
