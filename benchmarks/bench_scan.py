@@ -27,7 +27,7 @@ LOG = BUILD / "scan-200mb.log"
 PLANTS = BUILD / "scan-200mb.plants.json"
 SIZE = 200 * 1024 * 1024
 BIN = REPO / ".venv" / "bin" / "accessdenied"
-RUNS = 3
+RUNS = 5
 
 sys.path.insert(0, str(REPO / "server"))
 from accessdenied.denials.grammars import PREFILTER_LITERALS  # noqa: E402
