@@ -12,6 +12,7 @@ a template): offsets and positions are then those of the whole text.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -38,15 +39,23 @@ MAX_DEPTH = 256
 MAX_ERRORS = 100
 
 # Group numbers: 1 string, 2 number, 3 punctuation, 4 word, 5 comment, 6 anything else.
-_TOKEN = re.compile(
-    r'[ \t\r\n]*(?:("[^"\\\n]*(?:\\.[^"\\\n]*)*"?)'
-    r"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
-    r"|([{}\[\]:,])"
-    r"|([A-Za-z_$][A-Za-z0-9_$.\-]*)"
-    r"|(//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?)"
-    r"|([^ \t\r\n]))"
-)
 _STR, _NUM, _PUNCT, _WORD, _COMMENT, _BAD = 1, 2, 3, 4, 5, 6
+# The same tokens as (leading whitespace, token) pairs: `findall` plus cumulative lengths
+# give every offset without a Python-level loop over match objects.
+_PAIRS = re.compile(
+    r'([ \t\r\n]*)("[^"\\\n]*(?:\\.[^"\\\n]*)*"?'
+    r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+    r"|[{}\[\]:,]"
+    r"|[A-Za-z_$][A-Za-z0-9_$.\-]*"
+    r"|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?"
+    r"|[^ \t\r\n])"
+)
+_FIRST: dict[str, int] = {'"': _STR, "{": _PUNCT, "}": _PUNCT, "[": _PUNCT}
+_FIRST.update({"]": _PUNCT, ":": _PUNCT, ",": _PUNCT, "_": _WORD, "$": _WORD})
+_FIRST.update(dict.fromkeys("0123456789", _NUM))
+_FIRST.update(
+    dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _WORD)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +223,25 @@ def _fast_string_factory() -> Any:
     return make
 
 
+def _fast_member_factory() -> Any:
+    new = object.__new__
+    set_key = _slot_setter(JsonMember, "key")
+    set_value = _slot_setter(JsonMember, "value")
+    set_colon = _slot_setter(JsonMember, "colon")
+
+    def make(key: JsonString, value: JsonNode | None, colon: int | None) -> JsonMember:
+        obj = new(JsonMember)
+        set_key(obj, key)
+        set_value(obj, value)
+        set_colon(obj, colon)
+        return obj  # type: ignore[no-any-return,unused-ignore]
+
+    return make
+
+
+_make_member: Callable[[JsonString, JsonNode | None, int | None], JsonMember] = (
+    _fast_member_factory()
+)
 _make_string: Callable[[int, int, LineIndex, str, str], JsonString] = (
     _fast_string_factory()
 )
@@ -318,19 +346,33 @@ class _Parser:
         self.text = text
         self.lines = lines
         self.errors: list[Finding] = []
-        kinds: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        vals: list[str] = []
-        for m in _TOKEN.finditer(text, start, end):
-            k = m.lastindex or _BAD
-            if k == _COMMENT:
-                self.error(m.start(k), m.end(), "comments are not allowed in JSON")
-                continue
-            kinds.append(k)
-            starts.append(m.start(k))
-            ends.append(m.end())
-            vals.append(m.group(k))
+        pairs = _PAIRS.findall(text, start, end)
+        vals: list[str] = [t for _w, t in pairs]
+        offsets = list(
+            itertools.accumulate(
+                map(len, itertools.chain.from_iterable(pairs)), initial=start
+            )
+        )
+        starts = offsets[1::2]
+        ends = offsets[2::2]
+        first = _FIRST.get
+        kinds = [first(t[0], _BAD) for t in vals]
+        if _BAD in kinds:
+            for i, t in enumerate(vals):
+                if kinds[i] != _BAD:
+                    continue
+                if t[0] == "-" and len(t) > 1:
+                    kinds[i] = _NUM
+                elif t[:2] in ("//", "/*"):
+                    kinds[i] = _COMMENT
+            if _COMMENT in kinds:
+                for i in range(len(kinds) - 1, -1, -1):
+                    if kinds[i] == _COMMENT:
+                        self.error(
+                            starts[i], ends[i], "comments are not allowed in JSON"
+                        )
+                        del kinds[i], starts[i], ends[i], vals[i]
+                self.errors.reverse()
         self.kinds = kinds
         self.starts = starts
         self.ends = ends
@@ -515,7 +557,7 @@ class _Parser:
                 self.error(key.start, (colon or key.end) + 1, "missing value")
                 members.append(JsonMember(key, None, colon))
                 continue
-            members.append(JsonMember(key, self.value(depth, inner), colon))
+            members.append(_make_member(key, self.value(depth, inner), colon))
         end = close + 1 if close is not None else self._last_end(open_ + 1)
         return JsonObject(
             open_, end, self.lines, tuple(members), open_, close, tuple(commas)
@@ -531,9 +573,11 @@ class _Parser:
         return i - start, i == offset
 
     def _deeper(self, i: int, open_: int) -> bool:
-        """Whether a mismatched closer at token `i`, alone at the start of its line, is
-        indented deeper than the line that opened the current container (so it closes
-        something inner that lost its opener, not an outer container)."""
+        """Whether a mismatched closer belongs to something inner that lost its opener.
+
+        True when the closer at token `i` starts its line and is indented deeper than
+        the line that opened the current container (not an outer container's closer).
+        """
         closer_indent, first = self._indent(self.starts[i])
         if not first:
             return False
@@ -550,6 +594,7 @@ class _Parser:
         open_ = self.starts[i]
         self.pos = i + 1
         inner = closers + "]"
+        lines = self.lines
         items: list[JsonNode] = []
         commas: list[int] = []
         close: int | None = None
@@ -592,6 +637,16 @@ class _Parser:
             if not expect_item and items:
                 self.error(items[-1].end, self.ends[i], "missing comma between items")
             expect_item = False
+            if k == _STR:  # fast path: a well-formed string item
+                raw = self.vals[i]
+                if raw[-1] == '"' and len(raw) >= 2 and "\\" not in raw:
+                    items.append(
+                        _make_string(
+                            self.starts[i], self.ends[i], lines, raw[1:-1], raw
+                        )
+                    )
+                    self.pos = i + 1
+                    continue
             node = self.value(depth, inner)
             if node is None:
                 if self.pos == i:
