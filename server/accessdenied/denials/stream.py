@@ -8,9 +8,9 @@ whole stream. Bytes are decoded as UTF-8 with replacement; NUL bytes are treated
 
 from __future__ import annotations
 
-import functools
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
@@ -137,11 +137,22 @@ def _hits_stdlib(block: bytes) -> list[tuple[int, int]]:
     return ranges
 
 
-@functools.cache
+_LOCAL = threading.local()
+
+
 def _hyperscan_db() -> Any:
-    """A Hyperscan literal database when the optional `hyperscan` wheel is importable."""
+    """This thread's Hyperscan literal database, or None without a usable `hyperscan`.
+
+    One per thread: a Hyperscan scratch space must not be shared across threads.
+    """
     if os.environ.get("ACCESSDENIED_PREFILTER", "").lower() == "stdlib":
         return None
+    if not hasattr(_LOCAL, "db"):
+        _LOCAL.db = _compile_hyperscan()
+    return _LOCAL.db
+
+
+def _compile_hyperscan() -> Any:
     try:
         import hyperscan
     except ImportError:

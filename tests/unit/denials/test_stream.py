@@ -190,3 +190,20 @@ def test_logtail_missing_file_then_created(tmp_path: Path) -> None:
     assert tail.poll() == []
     path.write_text(LINE, encoding="utf-8")
     assert len(tail.poll()) == 1
+
+
+def test_prefilter_backends_agree_and_threads_are_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = (FILLER * 200 + LINE) * 30
+    path = tmp_path / "many.log"
+    path.write_text(text, encoding="utf-8")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: [_key(d) for d in scan_file(path)], range(8)))
+    assert all(r == results[0] for r in results)
+    assert len(results[0]) == 30
+    monkeypatch.setenv("ACCESSDENIED_PREFILTER", "stdlib")
+    assert stream_mod.prefilter_backend() == "stdlib"
+    assert [_key(d) for d in scan_file(path)] == results[0]
