@@ -266,5 +266,6 @@ AWS_CONTEXT = re.compile(
 # Source code and docs that merely mention the grammar (a regex, an except clause).
 CODE_LINE = re.compile(
     r"except\s|catch\s*\(|instanceof|errorRegex|/User:\(|\(\.\*\)|\bimport\b|"
-    r"\bclass\s+\w+|==\s*['\"]|case\s+['\"]"
+    r"\bclass\s+\w+|==\s*['\"]|case\s+['\"]|throw\s+new\b|new\s+\w{0,60}Exception\(|"
+    r"raise\s+\w{0,60}\(|assert\w{0,20}\(|expect\(|\.(?:error|warn|info|debug)\(\s*['\"]"
 )

@@ -26,7 +26,11 @@ _NEW_RECORD = re.compile(
     r"\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d|[A-Z][a-z]{2} +\d|\[|\{|\(|\"|at |File |"
     r"(?:INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|Error|Caused)\b"
 )
-_SENTENCE_START = re.compile(r"[A-Z][a-z]")
+# A continuation that starts with a capitalised word or a clause of the IAM sentence is a
+# new word, so the break is a space even on a long line.
+_SENTENCE_START = re.compile(
+    r"[A-Z][a-z]|(?:on\s+resource|on\s+the|because|with\s+an|is\s+not|Encoded|status\s+code)\b"
+)
 # Lines shorter than this were not wrapped by a terminal; their break is a space.
 WRAP_WIDTH = 78
 

@@ -678,8 +678,15 @@ def _scan_normalized(norm: str) -> list[_Draft]:
     return out
 
 
+_CODE_SENSITIVE = frozenset({"s3-bare", "forbidden", "envelope", "java", "ec2", "sqs"})
+
+
 def _negative(d: _Draft, ix: _Index) -> bool:
-    """Other clouds and systems: the same words, not an AWS denial."""
+    """Other clouds and systems, or source code: the same words, not an AWS denial."""
+    if d.family in _CODE_SENSITIVE:
+        ls, le = _line_bounds(ix.norm, d.start, d.end)
+        if g.CODE_LINE.search(ix.norm, ls, le):
+            return True
     span = 300 if d.family in ("iam", "ec2+iam") and d.action and d.principal else 1500
     return ix.negative_near(d.start - span, d.end + span)
 
