@@ -185,7 +185,7 @@ def _explain_all(
                 cache.clear()
             cache[key] = exp
         else:
-            exp = explain.Explanation(red, exp.related, exp.target)
+            exp = explain.Explanation(red, exp.related, exp.target, exp.allowed_now)
         out.append(exp)
     texts: dict[str, LineIndex | None] = {}
     for exp in out:

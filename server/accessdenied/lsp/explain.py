@@ -50,6 +50,8 @@ class Explanation:
     # Where the "was denied" diagnostic goes: the policy that should grant the request,
     # or the statement that denies it.
     target: Related | None
+    # The workspace's policies allow the request now (the fix is in).
+    allowed_now: bool = False
 
 
 def redacted(denial: Denial) -> Denial:
@@ -106,6 +108,9 @@ def explain(denial: Denial, index: Any) -> Explanation:
     except Exception:
         logger.exception("evaluating %s failed", summary(denial))
         decision = None
+    if decision is not None and getattr(decision, "decision", "") == "allowed":
+        # Only a claim about the workspace model: the account may still differ.
+        return Explanation(denial, (), None, allowed_now=True)
     if decision is not None and getattr(decision, "decision", "") == "explicit_deny":
         for r in getattr(decision, "reasons", ()):
             if str(getattr(r, "effect", "")).lower() != "deny" or not r.file:
@@ -211,10 +216,15 @@ def denial_diagnostic(
         )
         for r in exp.related
     ]
+    text = message(d)
+    severity = types.DiagnosticSeverity.Error
+    if exp.allowed_now:
+        text += " (the workspace policies allow it now)"
+        severity = types.DiagnosticSeverity.Information
     return types.Diagnostic(
         range=convert.to_lsp_range(d.span, doc_index, encoding),
-        message=message(d),
-        severity=types.DiagnosticSeverity.Error,
+        message=text,
+        severity=severity,
         code="explicit-deny" if d.decision == "explicit" else "access-denied",
         source=convert.SOURCE,
         related_information=related or None,

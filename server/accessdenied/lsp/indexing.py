@@ -86,6 +86,11 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         logger.warning("project config: %s", config_error)
     if index is not None:
         paths, kinds = await ls.in_thread(_describe, index)
+        if ls.logs is not None:
+            from accessdenied.lsp.logs import policy_stats
+
+            # The baseline polling compares against: the files as this index saw them.
+            ls.logs.policy_stats = await ls.in_thread(policy_stats, paths)
         ls.index = index
         ls.index_paths = paths
         ls.index_kinds = kinds

@@ -274,21 +274,24 @@ def _changed_files(watcher: LogWatcher) -> list[Path]:
     return out
 
 
-def _policies_changed(ls: AccessDeniedServer, watcher: LogWatcher) -> bool:
-    changed = False
-    current: dict[str, tuple[int, int]] = {}
-    for path in getattr(ls, "index_paths", set()):
+def policy_stats(paths: set[str]) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of each indexed policy file, to notice edits when polling."""
+    out: dict[str, tuple[int, int]] = {}
+    for path in paths:
         st = _stat(Path(path))
-        current[path] = (st[1], st[2]) if st else (-1, -1)
-    if watcher.policy_stats and current != watcher.policy_stats:
-        changed = True
-    watcher.policy_stats = current
-    return changed
+        out[path] = (st[1], st[2]) if st else (-1, -1)
+    return out
+
+
+def _policies_changed(ls: AccessDeniedServer, watcher: LogWatcher) -> bool:
+    """Whether an indexed policy file changed since the index was built (polling mode)."""
+    return policy_stats(set(watcher.policy_stats)) != watcher.policy_stats
 
 
 async def start(ls: AccessDeniedServer) -> None:
     """Begin watching: register client watchers or start polling; read existing logs."""
     ls.logs = LogWatcher()
+    ls.logs.policy_stats = await ls.in_thread(policy_stats, set(ls.index_paths))
     if dynamic_watch_supported(ls):
         try:
             await _register_watchers(ls)

@@ -128,6 +128,7 @@ class AccessDeniedServer(LanguageServer):
         self.sources: dict[str, DenialSource] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.debounced: dict[str, asyncio.Task[Any]] = {}
+        self._debounce_locks: dict[str, asyncio.Lock] = {}
         self.logs: Any = None  # logs.LogWatcher
         self.terminals: Any = None  # terminal.Terminals
         self.shutting_down = False
@@ -205,7 +206,12 @@ class AccessDeniedServer(LanguageServer):
         delay: float,
         factory: Callable[[], Awaitable[Any]],
     ) -> None:
-        """Run `factory()` after `delay` seconds unless `key` is debounced again first."""
+        """Run `factory()` after `delay` seconds unless `key` is debounced again first.
+
+        Only a run still waiting is cancelled; once started, a run completes, and runs of
+        one key never overlap (a later one waits), so a slow run is never starved by a
+        stream of triggers and an older run never overwrites a newer one.
+        """
         old = self.debounced.pop(key, None)
         if old is not None and not old.done():
             old.cancel()
@@ -215,7 +221,9 @@ class AccessDeniedServer(LanguageServer):
                 await asyncio.sleep(delay)
             if self.debounced.get(key) is task:
                 del self.debounced[key]
-            await factory()
+            lock = self._debounce_locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                await factory()
 
         task = self.run_task(later(), name=f"debounce:{key}")
         self.debounced[key] = task
