@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from accessdenied.denials import grammars as g
 from accessdenied.denials.model import Denial
@@ -25,6 +25,7 @@ from accessdenied.text import Span
 CHUNK = 1 << 20  # bytes read at a time
 CONTEXT = 8 << 10  # bytes of already-scanned text rescanned with the next block
 MAX_LINE = 4 << 20  # a line longer than this is cut (memory bound)
+_HEAD = 64  # bytes remembered from the start of a followed file
 WINDOW = 6000  # bytes of context either side of a prefilter hit
 _LITERALS = tuple(lit.encode() for lit in g.PREFILTER_LITERALS)
 _MAXLIT = max(len(x) for x in _LITERALS)
@@ -253,6 +254,7 @@ class LogTail:
         self._scanner = IncrementalScanner()
         self._offset = 0
         self._ident: tuple[int, int] | None = None
+        self._head = b""  # the file's first bytes, to notice a rewrite
         self._partial = b""
 
     @property
@@ -264,7 +266,18 @@ class LogTail:
         self._scanner.reset()
         self._offset = 0
         self._partial = b""
+        self._head = b""
         self._ident = ident
+
+    def _same_head(self, fh: IO[bytes]) -> bool:
+        """Whether the file still starts with the bytes it started with.
+
+        This catches a truncate-and-rewrite that outgrew the old offset between two polls.
+        """
+        if not self._head:
+            return True
+        fh.seek(0)
+        return fh.read(len(self._head)) == self._head
 
     def poll(self) -> list[Denial]:
         """Denials in the lines completed since the previous poll."""
@@ -279,13 +292,26 @@ class LogTail:
             self._restart(ident)
         if st.st_size == self._offset:
             return []
+        found: list[Denial] = []
         try:
             with open(self.path, "rb") as fh:
+                if not self._same_head(fh):
+                    self._restart(ident)
+                if len(self._head) < _HEAD and self._offset == 0:
+                    fh.seek(0)
+                    self._head = fh.read(_HEAD)
                 fh.seek(self._offset)
-                data = fh.read(max(0, st.st_size - self._offset))
+                while True:
+                    data = fh.read(CHUNK)
+                    if not data:
+                        break
+                    self._offset += len(data)
+                    found.extend(self._take(data))
         except OSError:
-            return []
-        self._offset += len(data)
+            return found
+        return found
+
+    def _take(self, data: bytes) -> list[Denial]:
         buf = self._partial + data
         cut = buf.rfind(b"\n")
         if cut == -1:

@@ -207,3 +207,27 @@ def test_prefilter_backends_agree_and_threads_are_safe(
     monkeypatch.setenv("ACCESSDENIED_PREFILTER", "stdlib")
     assert stream_mod.prefilter_backend() == "stdlib"
     assert [_key(d) for d in scan_file(path)] == results[0]
+
+
+def test_logtail_rewrite_that_outgrows_old_offset(tmp_path: Path) -> None:
+    path = tmp_path / "t.log"
+    path.write_text("first run\n" + LINE, encoding="utf-8")
+    tail = LogTail(path)
+    assert [d.span.start_line for d in tail.poll()] == [2]
+    # Truncated and rewritten (same inode) with more bytes than before, between polls.
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("second run, longer header line\n" + FILLER * 3 + LINE)
+    assert [d.span.start_line for d in tail.poll()] == [5]
+
+
+def test_logtail_large_append_read_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_mod, "CHUNK", 4096)
+    path = tmp_path / "t.log"
+    path.write_text("", encoding="utf-8")
+    tail = LogTail(path)
+    assert tail.poll() == []
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write((FILLER * 100 + LINE) * 5)
+    assert [d.span.start_line for d in tail.poll()] == [101, 202, 303, 404, 505]
