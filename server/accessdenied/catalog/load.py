@@ -469,6 +469,9 @@ class Catalog:
         if len(candidates) == 1:
             return self._canonical(candidates[0])
         owners = [p for p, ops in self._api_operations().items() if op in ops]
+        owners += [
+            p for p, ops in self._ref_ops.items() if op in ops and p not in owners
+        ]
         if len(owners) == 1:
             return self._op_in(owners[0], op)
         if len(owners) > 1:

@@ -134,6 +134,9 @@ def test_update_writes_cache_and_loader_prefers_it(
     assert cat.actions_for_operation("GetWidget", "accessdenied-fixture") == (
         "accessdenied-fixture:DescribeWidget",
     )
+    assert cat.actions_for_operation("GetWidget") == (
+        "accessdenied-fixture:DescribeWidget",
+    )
     assert cat.actions_for_operation("AssumeRole", "sts") == (
         "sts:AssumeRole",
         "sts:TagSession",
