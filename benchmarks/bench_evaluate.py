@@ -6,7 +6,8 @@ us, one process each way:
   evaluate, every time (nothing cached between evaluations but regexes);
 - "engine": evaluate pre-built requests and policy sets (compiled policies reused), which
   is how the language server and `fix` verification call it.
-Reference: the oracle's validated engine (`node harness.mjs --bench=200`), in-process loop.
+Reference: the oracle's validated engine (`node harness.mjs --bench=200`), in-process loop;
+both sides best of three rounds, alternating.
 Target: end-to-end ratio >= 5x.
 """
 
@@ -28,7 +29,9 @@ from tests.paths import ORACLE_CASES, ORACLE_DIR  # noqa: E402
 from accessdenied.evaluate import evaluate  # noqa: E402
 from accessdenied.evaluate.scenario import parse_scenario  # noqa: E402
 
-PASSES = 200
+PASSES = 100
+ORACLE_PASSES = 200  # as the brief's `node harness.mjs --bench=200` (JIT warm)
+ROUNDS = 3
 
 
 def _cases() -> list[dict[str, Any]]:
@@ -101,11 +104,18 @@ def main() -> int:
 
     engine_only()  # warm regex caches for both
     n = PASSES * len(cases)
-    e2e = _rate(end_to_end, n)
-    eng = _rate(engine_only, n)
-    oracle = _oracle_rate(PASSES)
+    # Best of three, alternating with the oracle, so that a busy machine hurts both
+    # sides alike (this runs beside other work in CI).
+    e2e = eng = 0.0
+    oracle: float | None = None
+    for _ in range(ROUNDS):
+        e2e = max(e2e, _rate(end_to_end, n))
+        eng = max(eng, _rate(engine_only, n))
+        got = _oracle_rate(ORACLE_PASSES)
+        if got is not None:
+            oracle = max(oracle or 0.0, got)
     for metric, value in (
-        ("evaluations/s, end to end (80 cases x 200)", e2e),
+        ("evaluations/s, end to end (80 cases x 100, best of 3)", e2e),
         ("evaluations/s, engine with built policy sets", eng),
     ):
         row: dict[str, Any] = {
@@ -124,7 +134,9 @@ def main() -> int:
                 ok=ratio >= 5,
             )
         print(json.dumps(row), flush=True)
-    raw = _oracle_rate(PASSES, "raw")
+    raw = (
+        max((_oracle_rate(ORACLE_PASSES, "raw") or 0.0) for _ in range(ROUNDS)) or None
+    )
     if raw:
         # For information: the oracle's core without validation or catalog look-ups.
         print(

@@ -70,6 +70,14 @@ def _actions_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(parts) + ")", re.IGNORECASE | re.DOTALL)
 
 
+@functools.lru_cache(maxsize=8192)
+def _resources_regex(resources: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        "|".join(f"(?:{resource_regex(r, None).pattern})" for r in resources),
+        re.DOTALL,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledStatement:
     """One statement, pre-digested for fast matching."""
@@ -115,17 +123,8 @@ def _compile_statement(
         resources = _strings(
             st.get("NotResource") if not_resource else st.get("Resource")
         )
-        if not (variables and any(has_variables(r) for r in resources)):
-            static = (
-                re.compile(
-                    "|".join(
-                        f"(?:{resource_regex(r, None).pattern})" for r in resources
-                    ),
-                    re.DOTALL,
-                )
-                if resources
-                else None
-            )
+        if resources and not (variables and any(has_variables(r) for r in resources)):
+            static = _resources_regex(resources)
     not_principal = "Principal" not in st and "NotPrincipal" in st
     return CompiledStatement(
         index=index,
