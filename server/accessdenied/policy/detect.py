@@ -39,7 +39,9 @@ class EmbeddedPolicy:
     span: Span
     policy_type: str | None
     name: str | None
-    kind: str  # "json" | "cfn-json" | "cfn-yaml" | "terraform-heredoc" | "terraform-jsonencode"
+    # "json" | "cfn-json" | "cfn-yaml" | "terraform-heredoc" | "terraform-jsonencode"
+    # | "terraform-data" (data "aws_iam_policy_document")
+    kind: str
     document: PolicyDocument | None
     value: dict[str, Any] | None
     findings: tuple[Finding, ...] = ()
@@ -493,6 +495,7 @@ def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
             doc,
             doc.to_python() if doc.root is not None else None,
         )
+    yield from _tf_policy_documents(text, lines)
     for m in _TF_JSONENCODE.finditer(text):
         p = _Hcl(text, m.end(), lines)
         node = p.value()
@@ -526,6 +529,9 @@ class _Hcl:
         self.lines = lines
         self.errors: list[Finding] = []
         self.depth = 0
+        self.blocks = (
+            False  # accept `name { ... }` blocks (HCL bodies, not expressions)
+        )
 
     def ws(self) -> None:
         m = self._WS.match(self.text, self.pos)
@@ -633,6 +639,9 @@ class _Hcl:
             self.ws()
             if self.pos < len(t) and t[self.pos] in "=:":
                 self.pos += 1
+            elif self.blocks and self.pos < len(t) and t[self.pos] == "{":
+                members.append(JsonMember(key, self.obj(), None))  # a nested block
+                continue
             else:
                 self.err("expected '=' or ':' after the attribute name")
                 members.append(JsonMember(key, None, None))
@@ -677,3 +686,163 @@ class _Hcl:
         self.depth -= 1
         end = close + 1 if close is not None else self.pos
         return JsonArray(start, end, self.lines, tuple(items), start, close, ())
+
+
+# --------------------------------------------------- data "aws_iam_policy_document"
+
+_TF_POLICY_DOC = re.compile(
+    r'^[ \t]*data[ \t]+"aws_iam_policy_document"[ \t]+"([^"]+)"[ \t]*\{', re.M
+)
+_TF_STATEMENT_ATTRS = (
+    ("sid", "Sid"),
+    ("effect", "Effect"),
+    ("actions", "Action"),
+    ("not_actions", "NotAction"),
+    ("resources", "Resource"),
+    ("not_resources", "NotResource"),
+)
+
+
+def _tf_policy_documents(text: str, lines: LineIndex) -> Iterator[EmbeddedPolicy]:
+    """`data "aws_iam_policy_document"` blocks as policy documents (HCL spans)."""
+    for m in _TF_POLICY_DOC.finditer(text):
+        p = _Hcl(text, m.end() - 1, lines)
+        p.blocks = True
+        body = p.obj()
+        doc_node = _policy_from_block(body, lines, m.start())
+        principals = any(
+            isinstance(st, JsonObject) and st.get("Principal") is not None
+            for st in _items(doc_node.get("Statement"))
+        )
+        ptype = "resource" if principals else "identity"
+        if principals and _assume_in(doc_node):
+            ptype = "trust"
+        doc = build_document(text, doc_node, tuple(p.errors), ptype, "hcl")
+        yield EmbeddedPolicy(
+            lines.span(m.start(), body.end),
+            ptype,
+            f"data.aws_iam_policy_document.{m.group(1)}",
+            "terraform-data",
+            doc,
+            doc_node.to_python(),
+        )
+
+
+def _items(node: JsonNode | None) -> tuple[JsonNode, ...]:
+    return node.items if isinstance(node, JsonArray) else ()
+
+
+def _assume_in(doc: JsonObject) -> bool:
+    for st in _items(doc.get("Statement")):
+        if isinstance(st, JsonObject):
+            for a in _items(st.get("Action")) + (
+                (st.get("Action"),) if isinstance(st.get("Action"), JsonString) else ()
+            ):
+                if isinstance(a, JsonString) and a.value.lower().startswith(
+                    "sts:assumerole"
+                ):
+                    return True
+    return False
+
+
+def _synthetic(anchor: JsonNode, value: str) -> JsonString:
+    """A default value Terraform fills in, placed on `anchor`'s span."""
+    return JsonString(anchor.start, anchor.end, anchor.lines, value, "", True)
+
+
+def _policy_from_block(body: JsonObject, lines: LineIndex, start: int) -> JsonObject:
+    """Translate an aws_iam_policy_document body into the policy JSON shape."""
+    members: list[JsonMember] = []
+    version = body.member("version")
+    anchor = JsonString(start, start + 4, lines, "data", "data", True)
+    if version is not None and version.value is not None:
+        members.append(JsonMember(_rekey(version.key, "Version"), version.value, None))
+    else:  # Terraform's default
+        members.append(
+            JsonMember(_rekey(anchor, "Version"), _synthetic(anchor, "2012-10-17"))
+        )
+    statements: list[JsonNode] = []
+    for sm in body.members:
+        if sm.key.value != "statement" or not isinstance(sm.value, JsonObject):
+            continue
+        blk = sm.value
+        out: list[JsonMember] = []
+        for hcl_name, json_name in _TF_STATEMENT_ATTRS:
+            m = blk.member(hcl_name)
+            if m is not None and m.value is not None:
+                out.append(JsonMember(_rekey(m.key, json_name), m.value, None))
+        if blk.member("effect") is None:
+            out.append(
+                JsonMember(_rekey(sm.key, "Effect"), _synthetic(sm.key, "Allow"))
+            )
+        for hcl_name, json_name in (
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ):
+            blocks = [
+                m
+                for m in blk.members
+                if m.key.value == hcl_name and m.value is not None
+            ]
+            if blocks:
+                out.append(
+                    JsonMember(_rekey(blocks[0].key, json_name), _principals(blocks))
+                )
+        conds = [m for m in blk.members if m.key.value == "condition"]
+        if conds:
+            out.append(
+                JsonMember(_rekey(conds[0].key, "Condition"), _conditions(conds))
+            )
+        statements.append(
+            JsonObject(blk.start, blk.end, lines, tuple(out), blk.open, blk.close, ())
+        )
+    members.append(
+        JsonMember(
+            _rekey(anchor, "Statement"),
+            JsonArray(body.start, body.end, lines, tuple(statements), body.open, None),
+        )
+    )
+    return JsonObject(
+        body.start, body.end, lines, tuple(members), body.open, body.close
+    )
+
+
+def _rekey(key: JsonString, name: str) -> JsonString:
+    return JsonString(key.start, key.end, key.lines, name, key.raw, True)
+
+
+def _principals(blocks: list[JsonMember]) -> JsonObject:
+    first = blocks[0].value
+    assert first is not None
+    members: list[JsonMember] = []
+    for b in blocks:
+        if not isinstance(b.value, JsonObject):
+            continue
+        t, ids = b.value.get("type"), b.value.get("identifiers")
+        if isinstance(t, JsonString) and ids is not None:
+            members.append(JsonMember(t, ids))
+    return JsonObject(
+        first.start, first.end, first.lines, tuple(members), first.start, None
+    )
+
+
+def _conditions(blocks: list[JsonMember]) -> JsonObject:
+    first = blocks[0].value
+    assert first is not None
+    by_test: dict[str, tuple[JsonString, list[JsonMember]]] = {}
+    for b in blocks:
+        if not isinstance(b.value, JsonObject):
+            continue
+        test, var, vals = (b.value.get(k) for k in ("test", "variable", "values"))
+        if isinstance(test, JsonString) and isinstance(var, JsonString) and vals:
+            by_test.setdefault(test.value, (test, []))[1].append(JsonMember(var, vals))
+    members = [
+        JsonMember(
+            test,
+            JsonObject(test.start, test.end, test.lines, tuple(ms), test.start, None),
+        )
+        for test, ms in by_test.values()
+    ]
+    return JsonObject(
+        first.start, first.end, first.lines, tuple(members), first.start, None
+    )

@@ -175,3 +175,55 @@ def test_examples_detected() -> None:
     cfn = EXAMPLES / "infra" / "report-worker.cfn.yaml"
     kinds = {e.kind for e in find_policies(str(cfn), cfn.read_text(encoding="utf-8"))}
     assert kinds == {"cfn-yaml"}
+
+
+TF_DATA = """\
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "s3" {
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObjekt", "s3:ListBucket"]
+    resources = ["${aws_s3_bucket.b.arn}/*", "arn:aws:s3:::b"]
+    condition {
+      test     = "IpAddress"
+      variable = "aws:SourceIp"
+      values   = ["10.0.0.300/8"]
+    }
+  }
+}
+"""
+
+
+def test_terraform_policy_document_data_sources() -> None:
+    found = find_policies("iam.tf", TF_DATA)
+    assert [(e.kind, e.policy_type, e.name) for e in found] == [
+        ("terraform-data", "trust", "data.aws_iam_policy_document.assume"),
+        ("terraform-data", "identity", "data.aws_iam_policy_document.s3"),
+    ]
+    assert found[1].value == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Read",
+                "Action": ["s3:GetObjekt", "s3:ListBucket"],
+                "Resource": ["${aws_s3_bucket.b.arn}/*", "arn:aws:s3:::b"],
+                "Effect": "Allow",
+                "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.300/8"]}},
+            }
+        ],
+    }
+    findings = check_text(TF_DATA, None, "iam.tf")
+    got = {(f.code, TF_DATA[f.span.start : f.span.end]) for f in findings}
+    assert got == {
+        ("unknown-action", '"s3:GetObjekt"'),
+        ("condition-value-type", '"10.0.0.300/8"'),
+    }

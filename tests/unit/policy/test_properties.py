@@ -118,3 +118,37 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
     text = "[" * 100_000 + "]" * 100_000
     parsed = parse_json(text)
     assert any("deeply" in e.message for e in parsed.errors)
+
+
+TEMPLATES = [
+    ("t.yaml", (EXAMPLES / "infra" / "report-worker.cfn.yaml").read_text("utf-8")),
+    ("main.tf", (EXAMPLES / "infra" / "ingest.tf").read_text("utf-8")),
+    (
+        "b.tf",
+        'resource "aws_s3_bucket_policy" "b" {\n  policy = jsonencode({\n'
+        '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", '
+        'Principal = "*", Action = ["s3:GetObject"], Resource = "${aws_s3_bucket.b.arn}/*"'
+        ', Condition = { Bool = { "aws:SecureTransport" = true } } }]\n  })\n}\n',
+    ),
+]
+
+
+@settings(max_examples=60)
+@given(
+    template=st.sampled_from(TEMPLATES),
+    cut=st.floats(0, 1),
+    junk=st.lists(st.tuples(st.floats(0, 1), JUNK), max_size=3),
+)
+def test_templates_truncated_or_edited_never_crash(
+    template: tuple[str, str], cut: float, junk: list[tuple[float, str]]
+) -> None:
+    path, text = template
+    text = text[: int(cut * len(text))] if cut < 0.98 else text
+    for where, insert in junk:
+        i = int(where * len(text))
+        text = text[:i] + insert + text[i:]
+    from accessdenied.policy import find_policies
+
+    for emb in find_policies(path, text):
+        assert 0 <= emb.span.start <= emb.span.end <= len(text)
+    _assert_inside(text, check_text(text, None, path))
