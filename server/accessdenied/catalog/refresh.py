@@ -47,7 +47,10 @@ def parse_service_list(doc: Any) -> list[tuple[str, str]]:
 
 def access_level(action: Mapping[str, Any]) -> str:
     """Access level from the reference's annotation flags (AWS's documented order)."""
-    props = action.get("Annotations", {}).get("Properties", {}) or {}
+    annotations = action.get("Annotations")
+    props = annotations.get("Properties") if isinstance(annotations, Mapping) else None
+    if not isinstance(props, Mapping):
+        props = {}
     if props.get("IsPermissionManagement"):
         return "Permissions management"
     if props.get("IsTaggingOnly"):
@@ -136,6 +139,9 @@ def convert_service(
     return (name, actions, rtypes, ckeys), ops
 
 
+Converted = tuple[snapshot.ServiceData, dict[str, list[str]]]
+
+
 def merge_reference(
     bundled: Mapping[str, Any],
     documents: Mapping[str, Any],
@@ -148,16 +154,31 @@ def merge_reference(
     counts (services refreshed/added/kept, actions, operations).
     """
     old = snapshot.decode_services(bundled)
+    converted = {p: convert_service(p, doc, old) for p, doc in documents.items()}
+    return merge_converted(bundled, old, converted, fetched_date, source_url)
+
+
+def merge_converted(
+    bundled: Mapping[str, Any],
+    old: Mapping[str, snapshot.ServiceData],
+    converted: Mapping[str, Converted],
+    fetched_date: str,
+    source_url: str = REFERENCE_URL,
+) -> tuple[bytes, dict[str, int]]:
+    """Like `merge_reference`, for services already passed through `convert_service`.
+
+    (`catalog update` converts each document as it arrives, so the large raw JSON of
+    ~450 services is never held at once.)
+    """
     merged: dict[str, snapshot.ServiceData] = dict(old)
     ref_ops: dict[str, dict[str, list[str]]] = {}
     stats = {"refreshed": 0, "added": 0, "kept": 0, "actions": 0, "operations": 0}
-    for prefix, doc in sorted(documents.items()):
-        data, ops = convert_service(prefix, doc, old)
+    for prefix, (data, ops) in sorted(converted.items()):
         stats["added" if prefix not in old else "refreshed"] += 1
         merged[prefix] = data
         if ops:
             ref_ops[prefix] = ops
-    stats["kept"] = len(set(old) - set(documents))
+    stats["kept"] = len(set(old) - set(converted))
     stats["actions"] = sum(len(s[1]) for s in merged.values())
     stats["operations"] = sum(len(v) for v in ref_ops.values())
     fields = snapshot.fields_of(bundled)

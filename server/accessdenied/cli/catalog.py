@@ -171,11 +171,14 @@ def update_catalog(
     from accessdenied.catalog.load import bundled_path, cache_path, read_snapshot
     from accessdenied.catalog.refresh import (
         REFERENCE_URL,
+        Converted,
         ReferenceError,
+        convert_service,
         load_json_bytes,
-        merge_reference,
+        merge_converted,
         parse_service_list,
     )
+    from accessdenied.catalog.snapshot import decode_services
 
     base = base_url or REFERENCE_URL
     if not base.endswith("/"):
@@ -185,29 +188,34 @@ def update_catalog(
     except ReferenceError as exc:
         raise UpdateError(f"{base}: {exc}") from exc
 
-    def get(item: tuple[str, str]) -> tuple[str, Any, str | None]:
+    try:
+        bundled = read_snapshot(bundled_path())
+    except (OSError, ValueError) as exc:
+        raise UpdateError(f"bundled catalog unreadable: {exc}") from exc
+    old = decode_services(bundled)
+
+    def get(item: tuple[str, str]) -> tuple[str, Converted | None, str | None]:
         prefix, url = item
         target = urljoin(base, urlparse(url).path.lstrip("/"))
         try:
-            return prefix, load_json_bytes(_fetch(target, timeout), target), None
+            doc = load_json_bytes(_fetch(target, timeout), target)
+            return prefix, convert_service(prefix, doc, old), None
         except (UpdateError, ReferenceError) as exc:
             return prefix, None, str(exc)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            return prefix, None, f"unexpected document shape ({exc.__class__.__name__})"
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(get, listing))
-    documents = {p: d for p, d, err in results if err is None}
+    converted = {p: c for p, c, err in results if c is not None and err is None}
     warnings = tuple(f"{p}: {err}; bundled data kept" for p, _, err in results if err)
     if len(warnings) > len(listing) // 10:
         raise UpdateError(
             f"{len(warnings)} of {len(listing)} services failed to download "
             f"(first: {warnings[0]}); nothing written"
         )
-    try:
-        bundled = read_snapshot(bundled_path())
-        today = dt.datetime.now(dt.UTC).date().isoformat()
-        blob, stats = merge_reference(bundled, documents, today, base)
-    except ReferenceError as exc:
-        raise UpdateError(str(exc)) from exc
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    blob, stats = merge_converted(bundled, old, converted, today, base)
     target = cache_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

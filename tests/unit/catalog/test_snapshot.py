@@ -127,3 +127,45 @@ def test_dependent_overlay_keeps_only_current_actions() -> None:
     }
     assert build.norm_hint("Amazon S3") == "amazons3"
     assert build.norm_hint("s3.amazonaws.com") == "s3"
+
+
+def test_convert_service_tolerates_odd_shapes() -> None:
+    from accessdenied.catalog.refresh import (
+        ReferenceError,
+        access_level,
+        convert_service,
+    )
+
+    with pytest.raises(ReferenceError):
+        convert_service("demo", {"Name": "demo"}, SERVICES)
+    data, ops = convert_service(
+        "demo",
+        {
+            "Actions": [
+                {
+                    "Name": "Zap",
+                    "Annotations": "junk",
+                    "Resources": [{"Name": "thing"}, 3],
+                },
+                {"Name": 7},
+                "junk",
+            ],
+            "Resources": [{"Name": "thing", "ARNFormats": []}, None],
+            "ConditionKeys": [{"Name": "demo:Color"}],
+            "Operations": [
+                {"Name": "GetThing", "AuthorizedActions": [{"Name": "Zap"}]}
+            ],
+        },
+        SERVICES,
+    )
+    name, actions, rtypes, ckeys = data
+    assert name == "Demo Service"
+    assert actions == [
+        ["Zap", "Grants permission to zap", "Read", [["thing", 1, []]], []]
+    ]
+    assert rtypes[0][1] == [
+        "arn:${Partition}:demo:${Region}:${Account}:thing/${ThingId}"
+    ]
+    assert ckeys == [["demo:Color", "String", "Colour of the thing"]]
+    assert ops == {}
+    assert access_level({"Annotations": {"Properties": {"IsList": True}}}) == "List"
