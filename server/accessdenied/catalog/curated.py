@@ -327,6 +327,11 @@ GLOBAL_CONDITION_KEYS: tuple[tuple[str, str, str], ...] = (
     ),
     ("aws:CalledViaFirst", "String", "First service in the aws:CalledVia chain"),
     ("aws:CalledViaLast", "String", "Last service in the aws:CalledVia chain"),
+    (
+        "aws:ChatbotSourceArn",
+        "ARN",
+        "ARN of the chat configuration a request came through (Amazon Q in chat)",
+    ),
     ("aws:CurrentTime", "Date", "Date and time of the request"),
     ("aws:EpochTime", "Date", "Date and time of the request in epoch seconds"),
     (
