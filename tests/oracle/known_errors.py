@@ -77,12 +77,12 @@ def _statements(case: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from doc.get("Statement", [])
 
 
-def _error_1(case: dict[str, Any]) -> bool:
+def _error_1(case: dict[str, Any], catalog: Any = None) -> bool:
     # We allow through a resource policy that names the session (or everyone) although
     # the session policy does not allow; the oracle stops at the session policy.
     if not case.get("sessionPolicy"):
         return False
-    s = parse_scenario(case)
+    s = parse_scenario(case, catalog=catalog)
     d = evaluate(s.request, s.policy_set)
     return (
         d.decision == "allowed"
@@ -198,7 +198,9 @@ def _without_error_13(case: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def explain(case: dict[str, Any], oracle: str) -> tuple[int, ...] | None:
+def explain(
+    case: dict[str, Any], oracle: str, catalog: Any = None
+) -> tuple[int, ...] | None:
     """The known oracle errors that account for a disagreement, or None.
 
     Errors 2, 4, 7, 9 and 13 are proven by a counterfactual: undo the oracle's mistake in the
@@ -216,14 +218,14 @@ def explain(case: dict[str, Any], oracle: str) -> tuple[int, ...] | None:
         if check(current):
             current = undo(current)
             errors.append(number)
-            if decide(current) == oracle:
+            if decide(current, catalog) == oracle:
                 return tuple(errors)
     if _error_9(current):
-        scenario = parse_scenario(current)
+        scenario = parse_scenario(current, catalog=catalog)
         plain = dataclasses.replace(scenario.policy_set, resource_kind="resource")
         if evaluate(scenario.request, plain).decision == oracle:
             return (*errors, 9)
-    if oracle == "implicit_deny" and _error_1(current):
+    if oracle == "implicit_deny" and _error_1(current, catalog):
         return (*errors, 1)
     if _error_3(current):
         return (*errors, 3)
@@ -235,7 +237,7 @@ def principal_kind(case: dict[str, Any]) -> str:
     return parse_principal(case["request"]["principal"]).kind
 
 
-def decide(case: dict[str, Any]) -> str:
-    """Our decision for a harness input line."""
-    s = parse_scenario(case)
+def decide(case: dict[str, Any], catalog: Any = None) -> str:
+    """Our decision for a harness input line (catalog: emulate the validated engine)."""
+    s = parse_scenario(case, catalog=catalog)
     return evaluate(s.request, s.policy_set).decision

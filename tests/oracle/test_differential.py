@@ -12,6 +12,7 @@ Runs in CI (`make test` installs the oracle); skips locally when Node or the ora
 from __future__ import annotations
 
 import collections
+import importlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -62,6 +63,50 @@ def test_differential_agrees_with_oracle_except_documented_errors(
     )
     assert all(e in KNOWN_ERRORS for e in errors)
     DISAGREEMENTS[errors] += 1
+
+
+# Action -> a resource of the type the validated engine expects for it.
+VALIDATED_PAIRS = {
+    "s3:GetObject": "arn:aws:s3:::corp-bucket/reports/q1.csv",
+    "s3:ListBucket": "arn:aws:s3:::corp-bucket",
+    "sqs:SendMessage": f"arn:aws:sqs:us-east-1:{A}:jobs",
+    "dynamodb:GetItem": f"arn:aws:dynamodb:us-east-1:{A}:table/orders",
+}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Any:
+    return importlib.import_module("accessdenied.catalog").load_catalog()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=scenarios())
+def test_differential_validated_engine_with_catalog_context(
+    oracle: Oracle, catalog: Any, case: dict[str, Any]
+) -> None:
+    # The default ("validated") engine: context keys that do not apply to the action are
+    # dropped and list/single values reshaped from the catalog; `--scenarios` does the same.
+    action = case["request"]["action"]
+    if action not in VALIDATED_PAIRS:
+        action = "s3:GetObject"
+    case["engine"] = "validated"
+    case["request"]["action"] = action
+    case["request"]["resource"] = {"arn": VALIDATED_PAIRS[action], "accountId": A}
+    answer = oracle.ask(case)
+    if answer["normalized"] == "error":
+        return  # the validated engine rejects some random policies (grammar checks)
+    mine = decide(case, catalog)
+    if mine == answer["normalized"]:
+        return
+    errors = explain(case, answer["normalized"], catalog)
+    assert errors is not None, (
+        f"undocumented disagreement: ours {mine}, oracle {answer['normalized']}\n"
+        f"{json.dumps(case)}\noracle detail: {json.dumps(answer['detail'])}"
+    )
 
 
 def _user_case(**policies: Any) -> dict[str, Any]:

@@ -112,7 +112,11 @@ def parse_scenario(obj: Any, catalog: Any = None) -> Scenario:
     engine = str(obj.get("engine") or "validated")
     ctx: dict[str, Any] = dict(context)
     if engine != "raw" and catalog is not None:
-        ctx = validated_context(ctx, action, arn, catalog)
+        settings = (
+            obj.get("settings") if isinstance(obj.get("settings"), Mapping) else {}
+        )
+        abac = bool(settings.get("s3BucketAbacEnabled")) if settings else False
+        ctx = validated_context(ctx, action, arn, catalog, s3_abac=abac)
     request = Request(
         principal=principal,
         action=action,
@@ -137,6 +141,7 @@ def parse_scenario(obj: Any, catalog: Any = None) -> Scenario:
     return Scenario(obj.get("id"), request, policy_set, engine)
 
 
+_TAG_KEYS = ("aws:resourcetag/",)
 _TEMPLATE_RE = re.compile(r"(\$\{[^}]*\}|<[^>]*>)")
 
 
@@ -148,7 +153,11 @@ def _key_matches(template: str, key: str) -> bool:
 
 
 def validated_context(
-    ctx: dict[str, Any], action: str, resource: str, catalog: Any
+    ctx: dict[str, Any],
+    action: str,
+    resource: str,
+    catalog: Any,
+    s3_abac: bool = False,
 ) -> dict[str, Any]:
     """Drop service keys the action does not support; fix single/multi-valued shapes."""
     try:
@@ -167,9 +176,19 @@ def validated_context(
     arn = parse_arn(resource)
     out: dict[str, Any] = {}
     for key, value in ctx.items():
-        prefix = key.split(":", 1)[0].lower()
+        lower = key.lower()
+        # Service keys, and aws:ResourceTag/*, exist only for the actions/resource
+        # types that list them (Service Authorization Reference); S3 honours
+        # aws:ResourceTag only with attribute-based access control enabled on the bucket.
         if (
-            prefix != "aws"
+            lower.startswith(_TAG_KEYS)
+            and action.lower().startswith("s3:")
+            and not s3_abac
+        ):
+            continue
+        per_action = not lower.startswith("aws:") or lower.startswith(_TAG_KEYS)
+        if (
+            per_action
             and arn is not None
             and not any(_key_matches(t, key) for t in supported)
         ):
