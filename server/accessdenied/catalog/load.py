@@ -226,6 +226,11 @@ class Catalog:
             self._all = tuple(out)
         return self._all
 
+    def warm(self) -> None:
+        """Build every service now (e.g. in a background thread at server start), so the
+        first `expand("*")` or wildcard hover does not pay for it."""
+        self.all_actions()
+
     def expand(self, pattern: str) -> tuple[Action, ...]:
         """Actions matching an IAM action pattern (`s3:Get*`, `s3:*`, `*`, `?`)."""
         return self._expand(pattern.strip().lower())

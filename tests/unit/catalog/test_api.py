@@ -234,3 +234,9 @@ def test_arn_service_fields() -> None:
     fields = load_catalog().arn_service_fields()
     assert {"s3", "iam", "execute-api", "route53-recovery-control"} <= fields
     assert "nosuch" not in fields
+
+
+def test_warm_builds_everything() -> None:
+    cat = load_catalog()
+    cat.warm()
+    assert len(cat.all_actions()) == cat.info().actions
