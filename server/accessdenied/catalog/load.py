@@ -227,8 +227,10 @@ class Catalog:
         return self._all
 
     def warm(self) -> None:
-        """Build every service now (e.g. in a background thread at server start), so the
-        first `expand("*")` or wildcard hover does not pay for it."""
+        """Build every service now, e.g. in a background thread at server start.
+
+        The first `expand("*")` or wildcard hover then does not pay for it.
+        """
         self.all_actions()
 
     def expand(self, pattern: str) -> tuple[Action, ...]:
