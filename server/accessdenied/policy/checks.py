@@ -123,6 +123,23 @@ def _values(node: JsonNode | None) -> list[str]:
     return [s.value for s in _strings(node)]
 
 
+def _sx(st: Statement, key: str) -> list[JsonString]:
+    """The string nodes of element `key` of a statement (cached per statement)."""
+    found: list[JsonString] | None = st.cache.get(key)
+    if found is None:
+        found = st.cache[key] = _strings(st.elements.get(key))
+    return found
+
+
+def _vx(st: Statement, key: str) -> list[str]:
+    """The string values of element `key` of a statement (cached per statement)."""
+    ck = "values:" + key
+    found: list[str] | None = st.cache.get(ck)
+    if found is None:
+        found = st.cache[ck] = [n.value for n in _sx(st, key)]
+    return found
+
+
 def _key_node(st: Statement, key: str) -> JsonNode:
     m = st.node.member(key)
     return m.key if m is not None else st.node
@@ -133,10 +150,7 @@ def _allow(st: Statement) -> bool:
 
 
 def _resource_star(st: Statement) -> bool:
-    return (
-        "*" in _values(st.node.get("Resource"))
-        or st.node.get("NotResource") is not None
-    )
+    return "*" in _vx(st, "Resource") or st.elements.get("NotResource") is not None
 
 
 def _has_var(s: str) -> bool:
@@ -144,7 +158,7 @@ def _has_var(s: str) -> bool:
 
 
 def _action_nodes(st: Statement) -> list[JsonString]:
-    return _strings(st.node.get("Action")) + _strings(st.node.get("NotAction"))
+    return _sx(st, "Action") + _sx(st, "NotAction")
 
 
 _STALE = (
@@ -164,7 +178,7 @@ def _expand(ctx: Context, pattern: str) -> tuple[Any, ...]:
 def _allowed_actions(ctx: Context, st: Statement) -> set[str]:
     """Lower-case full names of the actions an Allow statement's Action grants."""
     out: set[str] = set()
-    for v in _values(st.node.get("Action")):
+    for v in _vx(st, "Action"):
         out.update(a.full_name.lower() for a in _expand(ctx, v))
     return out
 
@@ -209,7 +223,7 @@ def check_variable_version(ctx: Context) -> Iterator[Finding]:
         return
     for st in ctx.doc.statements:
         for key in ("Resource", "NotResource", "Condition"):
-            for node in _walk_strings(st.node.get(key)):
+            for node in _walk_strings(st.elements.get(key)):
                 if _POLICY_VAR.search(node.value):
                     yield _f(
                         "variable-unsupported-version",
@@ -239,7 +253,7 @@ def _walk_strings(node: JsonNode | None) -> Iterator[JsonString]:
 def check_duplicate_sid(ctx: Context) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for st in ctx.doc.statements:
-        node = st.node.get("Sid")
+        node = st.elements.get("Sid")
         if not isinstance(node, JsonString) or not node.value:
             continue
         if node.value in seen:
@@ -256,7 +270,7 @@ def check_duplicate_sid(ctx: Context) -> Iterator[Finding]:
 @check("invalid-effect", "error", "Effect is not exactly Allow or Deny")
 def check_effect(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        node = st.node.get("Effect")
+        node = st.elements.get("Effect")
         if isinstance(node, JsonString) and node.value not in ("Allow", "Deny"):
             fixed = node.value.strip().capitalize()
             if fixed in ("Allow", "Deny"):
@@ -286,7 +300,7 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
 def check_redundant(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         for key in ("Action", "NotAction", "Resource", "NotResource"):
-            nodes = _strings(st.node.get(key))
+            nodes = _strings(st.elements.get(key))
             if len(nodes) < 2:
                 continue
             icase = "Action" in key
@@ -403,6 +417,7 @@ def check_action_format(ctx: Context) -> Iterator[Finding]:
             )
 
 
+@functools.lru_cache(maxsize=16384)
 def _split_action(v: str) -> tuple[str, str] | None:
     if v == "*" or not _ACTION_RX.match(v):
         return None
@@ -520,7 +535,7 @@ def _wildish(s: str) -> bool:
 
 
 def _arn_nodes(st: Statement) -> list[JsonString]:
-    return _strings(st.node.get("Resource")) + _strings(st.node.get("NotResource"))
+    return _sx(st, "Resource") + _sx(st, "NotResource")
 
 
 @check("malformed-arn", "error", "a resource is neither `*` nor a well-formed ARN")
@@ -666,9 +681,9 @@ def check_action_resource(ctx: Context) -> Iterator[Finding]:
     if cat is None:
         return
     for st in ctx.doc.statements:
-        if st.node.get("NotAction") is not None:
+        if st.elements.get("NotAction") is not None:
             continue
-        action_values = _values(st.node.get("Action"))
+        action_values = _vx(st, "Action")
         if not action_values or "*" in action_values:
             continue
         infos = [_action_info(cat, v) for v in action_values]
@@ -680,7 +695,7 @@ def check_action_resource(ctx: Context) -> Iterator[Finding]:
             assert info is not None
             services |= info[0]
             types |= info[1]
-        resources = _strings(st.node.get("Resource"))
+        resources = _sx(st, "Resource")
         fields = [_arn_fields(n.value) for n in resources]
         # Error only when no resource of the statement fits any action (the statement
         # then does nothing); a stray ARN among fitting ones is a warning.
@@ -823,7 +838,7 @@ def _condition_blocks(
     st: Statement,
 ) -> Iterator[tuple[JsonString, str | None, JsonString, JsonNode | None]]:
     """(operator node, base operator, key node, values node) of a statement."""
-    cond = st.node.get("Condition")
+    cond = st.elements.get("Condition")
     if not isinstance(cond, JsonObject):
         return
     for om in cond.members:
@@ -839,7 +854,7 @@ def _condition_blocks(
 )
 def check_condition_operator(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        cond = st.node.get("Condition")
+        cond = st.elements.get("Condition")
         if not isinstance(cond, JsonObject):
             continue
         for om in cond.members:
@@ -880,7 +895,7 @@ def check_condition_key(ctx: Context) -> Iterator[Finding]:
     if cat is None:
         return
     for st in ctx.doc.statements:
-        actions = _values(st.node.get("Action"))
+        actions = _vx(st, "Action")
         for _op, _base, key, _vals in _condition_blocks(st):
             name = key.value
             if _has_var(name):
@@ -1093,7 +1108,7 @@ def check_missing_principal(ctx: Context) -> Iterator[Finding]:
 def check_principal_format(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         for key in ("Principal", "NotPrincipal"):
-            node = st.node.get(key)
+            node = st.elements.get(key)
             if not isinstance(node, JsonObject):
                 continue
             for n in _strings(node.get("AWS")):
@@ -1127,7 +1142,7 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         if not _allow(st) or not _resource_star(st):
             continue
-        node = st.node.get("Action")
+        node = st.elements.get("Action")
         for n in _strings(node):
             if (
                 n.value != "*"
@@ -1141,8 +1156,8 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
                     "then act with any role's permissions; list the role ARNs instead",
                 )
                 break
-        if st.node.get("NotAction") is not None and "iam:passrole" not in {
-            v.lower() for v in _values(st.node.get("NotAction"))
+        if st.elements.get("NotAction") is not None and "iam:passrole" not in {
+            v.lower() for v in _vx(st, "NotAction")
         }:
             yield _f(
                 "passrole-wildcard",
@@ -1155,7 +1170,7 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
 @check("allow-not-action", "warning", "NotAction with Allow grants everything else")
 def check_allow_not_action(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        if _allow(st) and st.node.get("NotAction") is not None:
+        if _allow(st) and st.elements.get("NotAction") is not None:
             yield _f(
                 "allow-not-action",
                 _key_node(st, "NotAction"),
@@ -1167,7 +1182,7 @@ def check_allow_not_action(ctx: Context) -> Iterator[Finding]:
 @check("allow-not-resource", "warning", "NotResource with Allow grants everything else")
 def check_allow_not_resource(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        if _allow(st) and st.node.get("NotResource") is not None:
+        if _allow(st) and st.elements.get("NotResource") is not None:
             yield _f(
                 "allow-not-resource",
                 _key_node(st, "NotResource"),
@@ -1179,7 +1194,7 @@ def check_allow_not_resource(ctx: Context) -> Iterator[Finding]:
 @check("allow-not-principal", "warning", "NotPrincipal with Allow")
 def check_allow_not_principal(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        if _allow(st) and st.node.get("NotPrincipal") is not None:
+        if _allow(st) and st.elements.get("NotPrincipal") is not None:
             yield _f(
                 "allow-not-principal",
                 _key_node(st, "NotPrincipal"),
@@ -1191,9 +1206,9 @@ def check_allow_not_principal(ctx: Context) -> Iterator[Finding]:
 @check("full-access", "warning", 'Allow "*" (or "*:*") on every resource')
 def check_full_access(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
-        if not _allow(st) or "*" not in _values(st.node.get("Resource")):
+        if not _allow(st) or "*" not in _vx(st, "Resource"):
             continue
-        for n in _strings(st.node.get("Action")):
+        for n in _sx(st, "Action"):
             if n.value in ("*", "*:*"):
                 yield _f(
                     "full-access",
@@ -1238,7 +1253,7 @@ def check_privilege_escalation(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         if not _allow(st) or not _resource_star(st):
             continue
-        for n in _strings(st.node.get("Action")):
+        for n in _sx(st, "Action"):
             if n.value in ("*", "*:*"):
                 continue  # full-access says it
             if not _may_be_iam(n.value):
@@ -1263,15 +1278,15 @@ def check_privilege_escalation(ctx: Context) -> Iterator[Finding]:
 def check_cross_account_trust(ctx: Context) -> Iterator[Finding]:
     ptype = ctx.policy_type
     for st in ctx.doc.statements:
-        if not _allow(st) or st.node.get("Condition") is not None:
+        if not _allow(st) or st.elements.get("Condition") is not None:
             continue
-        acts = [v.lower() for v in _values(st.node.get("Action"))]
+        acts = [v.lower() for v in _vx(st, "Action")]
         assume = any(
             a.startswith("sts:assumerole") or a in ("sts:*", "*") for a in acts
         )
         if not assume or (ptype not in (None, "trust") and ptype != "resource"):
             continue
-        principal = st.node.get("Principal")
+        principal = st.elements.get("Principal")
         nodes: list[JsonString] = []
         if isinstance(principal, JsonString) and principal.value == "*":
             nodes = [principal]

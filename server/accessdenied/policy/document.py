@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from accessdenied.policy.jsonpos import (
     JsonArray,
     JsonNode,
@@ -29,13 +31,17 @@ _ELEMENTS = (
 
 
 def _statement(index: int, node: JsonObject) -> Statement:
-    sid = node.get("Sid")
-    effect = node.get("Effect")
-    values = {}
+    elements: dict[str, Any] = {
+        m.key.value: m.value for m in node.members if m.value is not None
+    }
+    sid = elements.get("Sid")
+    effect = elements.get("Effect")
+    values: dict[str, Any] = {}
     for key, attr in _ELEMENTS:
-        v = node.get(key)
+        v = elements.get(key)
         values[attr] = v.to_python() if v is not None else None
     return Statement(
+        elements=elements,
         index=index,
         node=node,
         span=node.span,

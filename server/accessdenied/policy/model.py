@@ -89,6 +89,10 @@ class Statement:
     principal: Any = None
     not_principal: Any = None
     condition: Any = None
+    # Element name -> node (the last one wins, as in JSON parsers); built once.
+    elements: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Scratch space for derived values the checks share (per statement object).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def element(self, key: str) -> JsonNode | None:
         """The parsed node of element `key` ("Action", "Resource", ...), if present."""
