@@ -261,7 +261,8 @@ NEGATIVE_CONTEXT = re.compile(
 )
 AWS_CONTEXT = re.compile(
     r"aws|AWS|Amazon|amazon|\bS3\b|s3:|s3\.|botocore|boto3|AccessDenied|request id|"
-    r"Request ID|RequestId|status code|Status Code|HostId|host id|Aws::"
+    r"Request ID|RequestId|status code|Status Code|HostId|host id|Aws::|when calling the|"
+    r"operation error|https response error"
 )
 # Source code and docs that merely mention the grammar (a regex, an except clause).
 CODE_LINE = re.compile(

@@ -12,11 +12,13 @@ import bisect
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from accessdenied.denials import grammars as g
-from accessdenied.denials.model import Denial, DenialDecision, PolicyType
+from accessdenied.denials.cloudtrail import merge_cloudtrail
+from accessdenied.denials.draft import Draft, clean_token
+from accessdenied.denials.model import Denial
 from accessdenied.denials.normalize import Normalized, normalize
 from accessdenied.denials.redact import redact
 from accessdenied.text import LineIndex
@@ -127,41 +129,6 @@ def _upper_camel(op: str) -> str:
     return op[:1].upper() + op[1:]
 
 
-@dataclass
-class _Draft:
-    """A detection in normalized coordinates, before enrichment."""
-
-    start: int
-    end: int
-    family: str
-    principal: str | None = None
-    action: str | None = None
-    resource: str | None = None
-    decision: DenialDecision = "unknown"
-    policy_type: PolicyType | None = None
-    policy_arn: str | None = None
-    service: str | None = None
-    service_hint: str | None = None
-    operation: str | None = None
-    encoded_message: bool = False
-    encoded_blob: str | None = None
-    request_id: str | None = None
-    error_code: str | None = None
-    extra_actions: tuple[str, ...] = ()
-    source: str = "message"
-    action_origin: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def _clean_token(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip().strip("\"'").strip()
-    while value.endswith((".", ",", ";", ":")) and not value.endswith("..."):
-        value = value[:-1]
-    return value or None
-
-
 def _line_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
     """The line around [start, end), but at most `reach` characters either side."""
     lo = max(0, start - reach)
@@ -174,7 +141,7 @@ def _line_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int
 # ------------------------------------------------------------------------------- detectors
 
 
-def _reasons(d: _Draft, norm: str) -> None:
+def _reasons(d: Draft, norm: str) -> None:
     """Read the reason clause, policy ARN and encoded message after `d.end`."""
     tail = norm[d.end : d.end + 700]
     m = g.REASON_IMPLICIT.match(tail)
@@ -191,7 +158,7 @@ def _reasons(d: _Draft, norm: str) -> None:
             if m.group("transitive"):
                 d.notes.append("denied transitively through a service control policy")
             if m.group("parn"):
-                d.policy_arn = _clean_token(m.group("parn"))
+                d.policy_arn = clean_token(m.group("parn"))
             d.end += m.end()
         else:
             m = g.REASON_S3.match(tail)
@@ -201,7 +168,7 @@ def _reasons(d: _Draft, norm: str) -> None:
     _encoded(d, norm)
 
 
-def _encoded(d: _Draft, norm: str) -> None:
+def _encoded(d: Draft, norm: str) -> None:
     m = g.ENCODED.match(norm, d.end, d.end + 8000)
     if m:
         d.encoded_message = True
@@ -214,7 +181,7 @@ def _squash(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _detect_core(norm: str, out: list[_Draft]) -> None:
+def _detect_core(norm: str, out: list[Draft]) -> None:
     for m in g.CORE_ANCHOR.finditer(norm):
         after = g.CORE_AFTER.match(norm, m.end(), m.end() + 1500)
         if after is None:
@@ -229,8 +196,8 @@ def _detect_core(norm: str, out: list[_Draft]) -> None:
         line_s, line_e = _line_bounds(norm, m.start(), m.end())
         if g.CODE_LINE.search(norm, line_s, line_e):
             continue
-        d = _Draft(start, after.end(), "iam")
-        d.principal = _clean_token(principal)
+        d = Draft(start, after.end(), "iam")
+        d.principal = clean_token(principal)
         action = after.group("action")
         if action is None:
             if not principal:
@@ -244,7 +211,7 @@ def _detect_core(norm: str, out: list[_Draft]) -> None:
             d.extra_actions = tuple(
                 a.strip() for a in after.group("more").split(",") if a.strip()
             )
-        d.resource = _clean_token(after.group("resource2") or after.group("resource"))
+        d.resource = clean_token(after.group("resource2") or after.group("resource"))
         if d.resource is not None:
             d.resource = re.sub(r"\s+", " ", d.resource)
         # EC2's combined message: the sentence follows "You are not authorized ... operation."
@@ -262,11 +229,11 @@ def _detect_core(norm: str, out: list[_Draft]) -> None:
 def _simple(
     pattern: re.Pattern[str],
     family: str,
-    setup: Callable[[_Draft, re.Match[str]], None],
-) -> Callable[[str, list[_Draft]], None]:
-    def detect(norm: str, out: list[_Draft]) -> None:
+    setup: Callable[[Draft, re.Match[str]], None],
+) -> Callable[[str, list[Draft]], None]:
+    def detect(norm: str, out: list[Draft]) -> None:
         for m in pattern.finditer(norm):
-            d = _Draft(m.start(), m.end(), family)
+            d = Draft(m.start(), m.end(), family)
             setup(d, m)
             _encoded(d, norm)
             out.append(d)
@@ -274,8 +241,8 @@ def _simple(
     return detect
 
 
-def _set(**kw: Any) -> Callable[[_Draft, re.Match[str]], None]:
-    def setup(d: _Draft, m: re.Match[str]) -> None:
+def _set(**kw: Any) -> Callable[[Draft, re.Match[str]], None]:
+    def setup(d: Draft, m: re.Match[str]) -> None:
         for k, v in kw.items():
             if k != "resource_is_endpoint":
                 setattr(d, k, v)
@@ -285,7 +252,7 @@ def _set(**kw: Any) -> Callable[[_Draft, re.Match[str]], None]:
                 # An endpoint URL or a related ARN, not the resource the request was for.
                 d.notes.append(f"named in the message: {gd['resource']}")
             else:
-                d.resource = _clean_token(gd["resource"])
+                d.resource = clean_token(gd["resource"])
         if gd.get("operation"):
             d.operation = gd["operation"]
         if gd.get("service"):
@@ -294,7 +261,7 @@ def _set(**kw: Any) -> Callable[[_Draft, re.Match[str]], None]:
     return setup
 
 
-def _setup_marketplace(d: _Draft, m: re.Match[str]) -> None:
+def _setup_marketplace(d: Draft, m: re.Match[str]) -> None:
     acts = [a.strip() for a in m.group("actions").split(",") if a.strip()]
     if acts:
         d.action, d.extra_actions = acts[0], tuple(acts[1:])
@@ -302,7 +269,7 @@ def _setup_marketplace(d: _Draft, m: re.Match[str]) -> None:
     d.notes.append("AWS Marketplace subscription needed, not only an IAM permission")
 
 
-def _setup_apigw(d: _Draft, m: re.Match[str]) -> None:
+def _setup_apigw(d: Draft, m: re.Match[str]) -> None:
     d.service = "execute-api"
     if m.group("explicit"):
         d.decision = "explicit"
@@ -310,18 +277,18 @@ def _setup_apigw(d: _Draft, m: re.Match[str]) -> None:
             d.policy_type = g.POLICY_TYPES.get(_squash(m.group("ptype")))  # type: ignore[assignment]
 
 
-def _setup_forbidden(d: _Draft, m: re.Match[str]) -> None:
+def _setup_forbidden(d: Draft, m: re.Match[str]) -> None:
     if m.group("msg"):
         d.start = m.start("msg")
 
 
-def _setup_efs_csi(d: _Draft, m: re.Match[str]) -> None:
+def _setup_efs_csi(d: Draft, m: re.Match[str]) -> None:
     _set()(d, m)
     if not m.group("operation"):
         d.service = "elasticfilesystem"
 
 
-def _setup_cdk_assume(d: _Draft, m: re.Match[str]) -> None:
+def _setup_cdk_assume(d: Draft, m: re.Match[str]) -> None:
     _set()(d, m)
     d.action = "sts:AssumeRole"
     d.action_origin = "text"
@@ -330,12 +297,12 @@ def _setup_cdk_assume(d: _Draft, m: re.Match[str]) -> None:
     )
 
 
-def _setup_bedrock(d: _Draft, m: re.Match[str]) -> None:
+def _setup_bedrock(d: Draft, m: re.Match[str]) -> None:
     d.service = "bedrock"
     d.notes.append("model access, not an IAM policy")
 
 
-_SIMPLE_DETECTORS: tuple[Callable[[str, list[_Draft]], None], ...] = (
+_SIMPLE_DETECTORS: tuple[Callable[[str, list[Draft]], None], ...] = (
     _simple(g.MARKETPLACE, "marketplace", _setup_marketplace),
     _simple(g.APIGW, "apigw", _setup_apigw),
     _simple(g.MAKE_CALL, "makecall", _set()),
@@ -355,16 +322,16 @@ _SIMPLE_DETECTORS: tuple[Callable[[str, list[_Draft]], None], ...] = (
 )
 
 
-def _detect_s3_bare(norm: str, out: list[_Draft], ix: _Index) -> None:
+def _detect_s3_bare(norm: str, out: list[Draft], ix: _Index) -> None:
     for m in g.S3_BARE.finditer(norm):
         if not ix.aws_near(m.start() - 1500, m.end() + 1500):
             continue
-        out.append(_Draft(m.start(), m.end(), "s3-bare", service="s3"))
+        out.append(Draft(m.start(), m.end(), "s3-bare", service="s3"))
 
 
-def _detect_decoded(norm: str, out: list[_Draft]) -> None:
+def _detect_decoded(norm: str, out: list[Draft]) -> None:
     for m in g.DECODED.finditer(norm):
-        d = _Draft(m.start(), m.end(), "decoded", source="decoded")
+        d = Draft(m.start(), m.end(), "decoded", source="decoded")
         d.decision = "explicit" if m.group("ex") == "true" else "implicit"
         hi = min(len(norm), m.end() + 20000)
         p = g.DECODED_PRINCIPAL.search(norm, m.end(), hi)
@@ -388,7 +355,7 @@ def _detect_decoded(norm: str, out: list[_Draft]) -> None:
         out.append(d)
 
 
-def _detect_java_fallback(norm: str, out: list[_Draft]) -> None:
+def _detect_java_fallback(norm: str, out: list[Draft]) -> None:
     for m in g.JAVA_FALLBACK.finditer(norm):
         code = m.group("code") or ""
         cls = m.group("cls")
@@ -398,13 +365,13 @@ def _detect_java_fallback(norm: str, out: list[_Draft]) -> None:
             continue
         msg = m.group("msg")
         s = m.start("msg") if msg else m.start("cls")
-        d = _Draft(s, m.start("msg") + len(msg) if msg else m.end("cls"), "java")
+        d = Draft(s, m.start("msg") + len(msg) if msg else m.end("cls"), "java")
         d.service_hint = m.group("service")
         d.error_code = code or cls
         out.append(d)
 
 
-def _detect_botocore_fallback(norm: str, out: list[_Draft]) -> None:
+def _detect_botocore_fallback(norm: str, out: list[Draft]) -> None:
     for m in g.BOTOCORE_ANY.finditer(norm):
         code = m.group("code")
         if not _DENIAL_CODES.search(code):
@@ -414,7 +381,7 @@ def _detect_botocore_fallback(norm: str, out: list[_Draft]) -> None:
             continue  # a message on the next line is found by its own grammar
         s = m.start("msg") if msg else m.start()
         e = m.start("msg") + len(msg) if msg else m.end()
-        d = _Draft(s, e, "envelope")
+        d = Draft(s, e, "envelope")
         d.error_code = code
         d.operation = m.group("operation")
         _encoded(d, norm)
@@ -472,7 +439,7 @@ class _Index:
         return self._any(self._neg, lo, hi)
 
 
-def _enrich(d: _Draft, norm: str, ix: _Index) -> None:
+def _enrich(d: Draft, norm: str, ix: _Index) -> None:
     m = ix.before("botocore", d.start, 700)
     if m:
         d.error_code = d.error_code or m.group("code")
@@ -521,7 +488,7 @@ def _enrich(d: _Draft, norm: str, ix: _Index) -> None:
         d.request_id = None
 
 
-def _finish(d: _Draft) -> None:
+def _finish(d: Draft) -> None:
     """Action, service and canonical names from what the text carries plus the catalog."""
     if d.action:
         d.action = _canonical_action(d.action)
@@ -546,92 +513,13 @@ def _finish(d: _Draft) -> None:
         d.service = hint_service
 
 
-# ------------------------------------------------------------------------------- CloudTrail
-
-_CT_MESSAGE = re.compile(
-    r"\"errorMessage\"\s*:\s*\"(?P<v>[^\n]{0,4000}?)\"(?=\s*[,}\n]|\Z)"
-)
-
-
-def _cloudtrail(norm: str, drafts: list[_Draft]) -> list[_Draft]:
-    """Merge message drafts into the CloudTrail records that carry them."""
-    codes = list(g.CT_ERROR_CODE.finditer(norm))
-    if not codes:
-        return drafts
-    result = list(drafts)
-    prev_end = 0
-    for i, m in enumerate(codes):
-        lo = max(prev_end, m.start() - 6000)
-        starts = [e.start() for e in g.CT_EVENT_VERSION.finditer(norm, lo, m.start())]
-        rs = starts[-1] if starts else lo
-        nxt_code = codes[i + 1].start() if i + 1 < len(codes) else len(norm)
-        ev = g.CT_EVENT_VERSION.search(norm, m.end(), min(nxt_code, m.end() + 6000))
-        re_ = ev.start() if ev else min(nxt_code, m.end() + 6000)
-        prev_end = m.end()
-        fields: dict[str, str] = {}
-        for f in g.CT_FIELD.finditer(norm, rs, re_):
-            fields.setdefault(f.group("k"), f.group("v"))
-        msg = _CT_MESSAGE.search(norm, rs, re_)
-        user = g.CT_USER_ARN.search(norm, rs, re_)
-        d = _Draft(m.start("code"), m.end("code"), "cloudtrail", source="cloudtrail")
-        d.error_code = m.group("code")
-        inner: _Draft | None = None
-        if msg:
-            d.start, d.end = msg.start("v"), msg.end("v")
-            for x in result:
-                if d.start <= x.start < d.end:
-                    inner = x
-                    break
-        if inner is not None:
-            result.remove(inner)
-            for k in (
-                "principal",
-                "action",
-                "resource",
-                "decision",
-                "policy_type",
-                "policy_arn",
-                "extra_actions",
-                "encoded_message",
-                "encoded_blob",
-                "action_origin",
-            ):
-                setattr(d, k, getattr(inner, k))
-            if inner.service:
-                d.service = inner.service
-        if d.principal is None and user:
-            d.principal = user.group("v")
-        source = fields.get("eventSource", "")
-        name = fields.get("eventName")
-        if name:
-            # Lambda's CloudTrail names carry the API version: UpdateFunctionCode20150331v2.
-            name = re.sub(r"\d{8}(?:v\d+)?$", "", name) or name
-            d.operation = name
-        if source:
-            d.service_hint = source
-            prefix = source.split(".", 1)[0]
-            if d.action is None and name:
-                d.action = f"{prefix}:{name}"
-                d.action_origin = "event"
-                d.notes.append(
-                    "action from eventSource + eventName; the IAM action can differ"
-                )
-            if d.service is None and d.action is None:
-                d.service = prefix
-        d.request_id = fields.get("requestID")
-        if d.resource is None and d.service == "s3":
-            pass
-        result.append(d)
-    return result
-
-
 # ------------------------------------------------------------------------------- driver
 
 
-def _claim(drafts: list[_Draft]) -> list[_Draft]:
+def _claim(drafts: list[Draft]) -> list[Draft]:
     """Drop drafts overlapping an earlier (higher-priority) one."""
     starts: list[int] = []
-    kept: list[_Draft] = []  # sorted by start, pairwise disjoint
+    kept: list[Draft] = []  # sorted by start, pairwise disjoint
     for d in drafts:
         if d.end <= d.start:
             continue
@@ -643,9 +531,9 @@ def _claim(drafts: list[_Draft]) -> list[_Draft]:
     return kept
 
 
-def _scan_normalized(norm: str) -> list[_Draft]:
+def _scan_normalized(norm: str) -> list[Draft]:
     ix = _Index(norm)
-    drafts: list[_Draft] = []
+    drafts: list[Draft] = []
     _detect_core(norm, drafts)
     _detect_decoded(norm, drafts)
     for det in _SIMPLE_DETECTORS:
@@ -655,7 +543,7 @@ def _scan_normalized(norm: str) -> list[_Draft]:
     _detect_java_fallback(norm, drafts)
     kept = _claim(drafts)
     # An envelope whose message continues on the next line belongs to that message.
-    filtered: list[_Draft] = []
+    filtered: list[Draft] = []
     for i, d in enumerate(kept):
         nxt = kept[i + 1] if i + 1 < len(kept) else None
         if (
@@ -665,13 +553,13 @@ def _scan_normalized(norm: str) -> list[_Draft]:
         ):
             continue
         filtered.append(d)
-    out: list[_Draft] = []
+    out: list[Draft] = []
     for d in filtered:
         if _negative(d, ix):
             continue
         _enrich(d, norm, ix)
         out.append(d)
-    out = _cloudtrail(norm, out)
+    out = merge_cloudtrail(norm, out)
     for d in out:
         _finish(d)
     out.sort(key=lambda d: d.start)
@@ -681,8 +569,10 @@ def _scan_normalized(norm: str) -> list[_Draft]:
 _CODE_SENSITIVE = frozenset({"s3-bare", "forbidden", "envelope", "java", "ec2", "sqs"})
 
 
-def _negative(d: _Draft, ix: _Index) -> bool:
+def _negative(d: Draft, ix: _Index) -> bool:
     """Other clouds and systems, or source code: the same words, not an AWS denial."""
+    if d.family == "forbidden" and not ix.aws_near(d.start - 1500, d.end + 1500):
+        return True  # a bare "Forbidden: Forbidden" from some other HTTP client
     if d.family in _CODE_SENSITIVE:
         ls, le = _line_bounds(ix.norm, d.start, d.end)
         if g.CODE_LINE.search(ix.norm, ls, le):
@@ -721,7 +611,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 
 def _to_denial(
-    d: _Draft, nz: Normalized, base: int, text: str, index: LineIndex
+    d: Draft, nz: Normalized, base: int, text: str, index: LineIndex
 ) -> Denial:
     s = base + nz.orig_start(d.start)
     e = base + nz.orig_end(d.end)

@@ -50,7 +50,8 @@ def test_linear_time_on_one_mb_line_of_near_matches() -> None:
 def test_each_near_miss_repeated_is_fast() -> None:
     for unit in NEAR_MISSES:
         text = unit * (200_000 // len(unit))
-        assert _timed(text) < 2.0, unit[:30]
+        # Catastrophic backtracking would take minutes; this bound only allows a loaded CI.
+        assert _timed(text) < 4.0, unit[:30]
 
 
 def _real_texts() -> list[str]:

@@ -1,0 +1,42 @@
+"""A detection in normalized coordinates, before enrichment (shared by the grammars)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accessdenied.denials.model import DenialDecision, PolicyType
+
+
+@dataclass
+class Draft:
+    """A detection in normalized coordinates, before enrichment."""
+
+    start: int
+    end: int
+    family: str
+    principal: str | None = None
+    action: str | None = None
+    resource: str | None = None
+    decision: DenialDecision = "unknown"
+    policy_type: PolicyType | None = None
+    policy_arn: str | None = None
+    service: str | None = None
+    service_hint: str | None = None
+    operation: str | None = None
+    encoded_message: bool = False
+    encoded_blob: str | None = None
+    request_id: str | None = None
+    error_code: str | None = None
+    extra_actions: tuple[str, ...] = ()
+    source: str = "message"
+    action_origin: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def clean_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().strip("\"'").strip()
+    while value.endswith((".", ",", ";", ":")) and not value.endswith("..."):
+        value = value[:-1]
+    return value or None
