@@ -75,9 +75,9 @@ def main() -> None:
         emit("corpus_errors", errors, "findings", "== 0", errors == 0, files=files)
         emit("corpus_check_wall", wall, "s", "< 5", wall < 5.0, files=files)
         emit("corpus_check_cpu", cpu, "s", "< 5", cpu < 5.0, files=files)
-        try:
-            import parliament  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("parliament") is None:
             sys.stderr.write("bench_check: parliament not installed (pip: .[bench])\n")
         else:
             pwall, pcpu, pproc = timed([sys.executable, "-c", PARLIAMENT, str(CORPUS)])

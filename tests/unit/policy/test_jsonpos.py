@@ -141,3 +141,22 @@ def test_line_index_shared() -> None:
     text = '{"a": 1}'
     li = LineIndex(text)
     assert parse_json(text, lines=li).lines is li
+
+
+def test_finding_after_non_ascii_converts_to_utf16_and_utf8() -> None:
+    from accessdenied.lsp.convert import to_lsp_range
+    from accessdenied.policy import check_text
+
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "Zugriff😀für", '
+        '"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
+    (f,) = [x for x in check_text(text) if x.code == "invalid-effect"]
+    index = LineIndex(text)
+    start = text.index('"allow"')
+    assert f.span.start_column == start + 1  # code points
+    utf16 = to_lsp_range(f.span, index, "utf-16")
+    assert utf16.start.character == start + 1  # the emoji is 2 UTF-16 units
+    assert utf16.end.character - utf16.start.character == len('"allow"')
+    utf8 = to_lsp_range(f.span, index, "utf-8")
+    assert utf8.start.character == len(text[:start].encode("utf-8"))
