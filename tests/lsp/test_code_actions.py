@@ -232,42 +232,5 @@ async def test_code_actions_none_for_foreign_diagnostics(client: LanguageClient)
     assert not result
 
 
-async def test_code_actions_applied_fix_is_picked_up(client: LanguageClient):
-    """Write the fix to disk: the index refreshes, the policy's "was denied" diagnostic
-    goes away and the log's denial says the workspace allows it now."""
-    log_uri = (_root(client) / "logs" / "app.log").as_uri()
-    [diag] = await diagnostics_for(client, log_uri)
-    resolved = await _resolved(client, (await _actions(client, log_uri, diag))[0])
-    assert resolved.edit is not None
-    policy = _root(client) / "policies" / "app-role.json"
-    edits, _ = _edits_for(resolved.edit, policy.as_uri())
-    policy.write_text(_apply(policy.read_text(), edits))
-    if client.profile == "visual_studio_code":  # type: ignore[attr-defined]
-        client.workspace_did_change_watched_files(
-            types.DidChangeWatchedFilesParams(
-                changes=[
-                    types.FileEvent(
-                        uri=policy.as_uri(), type=types.FileChangeType.Changed
-                    )
-                ]
-            )
-        )
-    [now] = await diagnostics_for(
-        client,
-        log_uri,
-        lambda ds: (
-            len(ds) == 1 and ds[0].severity == types.DiagnosticSeverity.Information
-        ),
-    )
-    assert "allow it now" in now.message
-    remaining = await diagnostics_for(
-        client,
-        policy.as_uri(),
-        lambda ds: not any("dynamodb:PutItem" in d.message for d in ds),
-    )
-    # The other requests denied to app-role are still reported on it.
-    assert any("s3:PutObject" in d.message for d in remaining)
-
-
 async def test_code_actions_no_errors_logged(client: LanguageClient):
     assert log_errors(client) == []

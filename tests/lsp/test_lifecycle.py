@@ -118,15 +118,17 @@ async def test_lifecycle_bad_settings_warn_and_fall_back(client: LanguageClient)
     info = await status(client)
     assert info["settings"].logs.pollInterval == 0.5  # the default
     # And good settings again are re-pulled without a restart.
-    client.set_configuration({"logs": {"pollInterval": 0.3}}, section="accessdenied")
+    client.set_configuration(
+        {"logs": {"include": ["**/*.log"], "pollInterval": 0.2}}, section="accessdenied"
+    )
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings=None)
     )
     for _ in range(50):
         info = await status(client)
-        if info["settings"].logs.pollInterval == 0.3:
+        if info["settings"].logs.pollInterval == 0.2:
             break
-    assert info["settings"].logs.pollInterval == 0.3
+    assert info["settings"].logs.pollInterval == 0.2
 
 
 async def test_lifecycle_log_messages_have_no_errors(client: LanguageClient):

@@ -135,7 +135,9 @@ async def test_logs_cloudtrail_records_are_scanned(client: LanguageClient):
 
 
 async def test_logs_append_is_tailed(client: LanguageClient):
-    path = _root(client) / "logs" / "app.log"
+    path = _root(client) / "logs" / "appended.log"
+    path.write_text((_root(client) / "logs" / "app.log").read_text())
+    _notify_changed(client, path, types.FileChangeType.Created)
     uri = path.as_uri()
     await diagnostics_for(client, uri, lambda ds: len(ds) == 1)
     with path.open("a", encoding="utf-8") as fh:

@@ -83,7 +83,9 @@ async def test_policy_findings_on_open(client: LanguageClient):
 
 
 async def test_policy_fix_clears_findings(client: LanguageClient):
-    uri = (client.root / "policies" / "new-role.json").as_uri()  # type: ignore[attr-defined]
+    uri = (client.root / "policies" / "fixing.json").as_uri()  # type: ignore[attr-defined]
+    open_doc(client, uri, GOOD.replace("s3:GetObject", "s3:GetObjekt"), "json")
+    await diagnostics_for(client, uri)
     change_doc(client, uri, GOOD, version=2)
     await diagnostics_for(client, uri, lambda ds: len(ds) == 0)
 

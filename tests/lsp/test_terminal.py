@@ -85,12 +85,15 @@ async def test_terminal_partial_line_waits_for_newline(client: LanguageClient):
 async def test_terminal_denials_reach_the_policy_file(client: LanguageClient):
     root = client.root  # type: ignore[attr-defined]
     policy = (root / "policies" / "app-role.json").as_uri()
+    send(client, "pwsh", "aws s3 cp", DENIAL + "\n")
     diags = await diagnostics_for(
         client, policy, lambda ds: any("s3:PutObject" in d.message for d in ds)
     )
     [d] = [d for d in diags if "s3:PutObject" in d.message]
     assert d.code == "denied-request"
-    assert "terminal bash (2)" in d.message
+    assert "terminal pwsh" in d.message
+    assert d.related_information is not None
+    assert d.related_information[0].location.uri == "accessdenied-terminal:/pwsh"
 
 
 async def test_terminal_no_errors_logged(client: LanguageClient):
