@@ -1134,6 +1134,57 @@ def check_principal_format(ctx: Context) -> Iterator[Finding]:
                     )
 
 
+@check(
+    "rcp-unsupported",
+    "error",
+    "an element or effect resource control policies do not support",
+)
+def check_rcp(ctx: Context) -> Iterator[Finding]:
+    """RCPs: Deny only, no NotAction/NotPrincipal, Principal "*".
+
+    "Allow" is only supported in the default RCPFullAWSAccess policy (AWS
+    Organizations user guide, "RCP syntax").
+    """
+    if ctx.policy_type != "rcp":
+        return
+    for st in ctx.doc.statements:
+        effect = st.elements.get("Effect")
+        full_access = (
+            _vx(st, "Action") == ["*"]
+            and _vx(st, "Resource") == ["*"]
+            and st.elements.get("Condition") is None
+        )
+        if (
+            isinstance(effect, JsonString)
+            and effect.value == "Allow"
+            and not full_access
+        ):
+            yield _f(
+                "rcp-unsupported",
+                effect,
+                'RCP statements must use "Deny" ("Allow" is only supported in the '
+                "default RCPFullAWSAccess policy)",
+            )
+        for key in ("NotAction", "NotPrincipal"):
+            if st.elements.get(key) is not None:
+                yield _f(
+                    "rcp-unsupported",
+                    _key_node(st, key),
+                    f"resource control policies do not support {key}",
+                )
+        principal = st.elements.get("Principal")
+        if principal is not None and not (
+            isinstance(principal, JsonString) and principal.value == "*"
+        ):
+            yield _f(
+                "rcp-unsupported",
+                principal,
+                'the Principal of an RCP statement must be "*" (narrow it with '
+                "conditions such as aws:PrincipalOrgID)",
+                "warning",
+            )
+
+
 # -------------------------------------------------------------- security warnings
 
 
