@@ -51,7 +51,8 @@ def _walk(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
-            if name.endswith(DEFAULT_SUFFIXES):
+            # is_file() is False for dangling links and symlink loops: skip, don't abort.
+            if name.endswith(DEFAULT_SUFFIXES) and (Path(dirpath) / name).is_file():
                 yield Path(dirpath) / name
 
 
