@@ -1115,6 +1115,14 @@ def check_principal_format(ctx: Context) -> Iterator[Finding]:
                 v = n.value
                 if v == "*" or _ACCOUNT_RX.match(v) or _has_var(v):
                     continue
+                if "*" in v or "?" in v:
+                    yield _f(
+                        "malformed-principal",
+                        n,
+                        f'"{v}": Principal does not support partial wildcards (use "*" '
+                        "with a condition such as aws:PrincipalArn instead)",
+                    )
+                    continue
                 p = _arn_fields(v)
                 if p is None or p[2] not in ("iam", "sts"):
                     yield _f(
@@ -1354,6 +1362,40 @@ def check_cross_account_trust(ctx: Context) -> Iterator[Finding]:
                 f"{who} may assume this role with no Condition: add "
                 "sts:ExternalId, aws:PrincipalOrgID or aws:PrincipalArn",
             )
+
+
+@check(
+    "oidc-trust-without-subject",
+    "warning",
+    "a GitHub/OIDC web-identity trust without a subject condition",
+)
+def check_oidc_trust(ctx: Context) -> Iterator[Finding]:
+    """GitHub Actions OIDC trust must pin `token.actions.githubusercontent.com:sub`.
+
+    Without it, any repository on GitHub can assume the role (Access Analyzer:
+    "Missing github repo condition key").
+    """
+    for st in ctx.doc.statements:
+        principal = st.elements.get("Principal")
+        if not _allow(st) or not isinstance(principal, JsonObject):
+            continue
+        for n in _strings(principal.get("Federated")):
+            provider = n.value.rsplit("oidc-provider/", 1)[-1]
+            if provider != "token.actions.githubusercontent.com":
+                continue
+            keys: set[str] = set()
+            cond = st.elements.get("Condition")
+            if isinstance(cond, JsonObject):
+                for block in cond.members:
+                    if isinstance(block.value, JsonObject):
+                        keys.update(m.key.value.lower() for m in block.value.members)
+            if f"{provider}:sub" not in keys:
+                yield _f(
+                    "oidc-trust-without-subject",
+                    n,
+                    "any GitHub repository can assume this role: add a condition on "
+                    f'"{provider}:sub" (for example "repo:my-org/my-repo:*")',
+                )
 
 
 # ------------------------------------------------------------------------ runner
