@@ -228,7 +228,20 @@ def run(args: argparse.Namespace) -> int:
         _err(f"why this file: {fix.ref.reason} ({fix.ref.confidence})")
     _err(fix.explanation)
     if args.write:
-        _write_atomic(path, after)
+        # Read-only means no write bit (root ignores permissions, so look at the mode).
+        if not path.stat().st_mode & 0o200 or not os.access(path, os.W_OK):
+            _err(
+                f"accessdenied fix: cannot write {shown}: read-only file; not modified"
+            )
+            return EXIT_USAGE
+        try:
+            _write_atomic(path, after)
+        except OSError as exc:
+            _err(
+                f"accessdenied fix: cannot write {shown}: "
+                f"{exc.strerror or exc}; not modified"
+            )
+            return EXIT_USAGE
         _err(f"wrote {shown}")
         return EXIT_OK
     diff = difflib.unified_diff(
