@@ -128,26 +128,38 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
         return
     ls.kinds[uri] = kind
     if kind == "log":
-        denials = await ls.in_thread(core.scan_text, text)
+        denials, index = await ls.in_thread(_scan, text)
         if not _current(ls, uri, version):
             return
         source = DenialSource(
             uri=uri,
             label=_label(ls, uri),
             denials=_cap(ls, denials),
-            index=LineIndex(text),
+            index=index,
             version=version,
         )
         ls.sources[uri] = source
         await publish_source(ls, source)
         return
-    findings = await ls.in_thread(policy_findings, ls, uri, text)
+    diags = await ls.in_thread(_policy_diagnostics, ls, uri, text, ls.encoding)
     if not _current(ls, uri, version):
         return
-    index = LineIndex(text)
-    enc = ls.encoding
-    diags = [convert.to_lsp_diagnostic_from_finding(f, index, enc) for f in findings]
     ls.store.set(uri, FINDINGS, diags, version)
+
+
+def _scan(text: str) -> tuple[list[Denial], LineIndex]:
+    """Denials in a log text plus its line index (worker thread: both are O(size))."""
+    return core.scan_text(text), LineIndex(text)
+
+
+def _policy_diagnostics(
+    ls: AccessDeniedServer, uri: str, text: str, encoding: str
+) -> list[types.Diagnostic]:
+    findings = policy_findings(ls, uri, text)
+    index = LineIndex(text)
+    return [
+        convert.to_lsp_diagnostic_from_finding(f, index, encoding) for f in findings
+    ]
 
 
 def _current(ls: AccessDeniedServer, uri: str, version: int | None) -> bool:
