@@ -32,6 +32,9 @@ run: $(STAMP) ## the main job: scan and check the bundled examples/
 	@echo
 	@echo "== accessdenied check examples/policies =="
 	$(BIN)/accessdenied check examples/policies || test $$? -eq 1
+	@echo
+	@echo "== accessdenied fix --log examples/logs/terminal.log:2 (diff only; --write applies it) =="
+	cd examples && ../$(BIN)/accessdenied fix --log logs/terminal.log:2
 
 test-deps: $(STAMP) ## install what the editor/oracle tests need (Node packages, Debian packages)
 	bash scripts/install-test-deps.sh
