@@ -126,5 +126,40 @@ async def test_policy_unrelated_json_gets_nothing(client: LanguageClient):
     assert not client.diagnostics.get(uri)
 
 
+async def test_policy_ranges_honour_the_negotiated_encoding(client: LanguageClient):
+    """A finding after non-ASCII text on its line lands on the right characters in
+    UTF-16 (VS Code) and UTF-8 (Neovim 0.11) alike."""
+    uri = (client.root / "policies" / "emoji.json").as_uri()  # type: ignore[attr-defined]
+    text = GOOD.replace(
+        '"Action": "s3:GetObject",', '"Sid2": "café 😀", "Action": "s3:GetObjekt",'
+    ).replace('"Sid": "Read",', "")
+    open_doc(client, uri, text, "json")
+    diags = await diagnostics_for(client, uri)
+    status = await client.protocol.send_request_async("accessDenied/status", {})
+    encoding = status.positionEncoding
+    found = []
+    for d in diags:
+        line = text.splitlines()[d.range.start.line]
+        a, b = d.range.start.character, d.range.end.character
+        if encoding == "utf-8":
+            found.append(line.encode("utf-8")[a:b].decode("utf-8", "replace"))
+        else:
+            found.append(
+                line.encode("utf-16-le")[2 * a : 2 * b].decode("utf-16-le", "replace")
+            )
+    assert any("s3:GetObjekt" in f for f in found), (encoding, found)
+
+
+async def test_policy_cloudformation_yaml_findings(client: LanguageClient):
+    path = client.root / "infra" / "worker.cfn.yaml"  # type: ignore[attr-defined]
+    text = path.read_text()
+    open_doc(client, path.as_uri(), text, "yaml")
+    diags = await diagnostics_for(client, path.as_uri())
+    line = next(i for i, t in enumerate(text.splitlines()) if "sqs:RecieveMessage" in t)
+    assert any(d.range.start.line == line for d in diags), [
+        (d.code, d.range.start.line) for d in diags
+    ]
+
+
 async def test_policy_no_errors_logged(client: LanguageClient):
     assert log_errors(client) == []
