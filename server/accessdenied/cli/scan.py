@@ -221,6 +221,25 @@ def _sarif(found: list[tuple[str, Denial]]) -> dict[str, Any]:
     return sarif_log(rules, results)
 
 
+def _redacted(d: Denial) -> Denial:
+    """`d` with credentials masked in every field printed (as the LSP does)."""
+    import dataclasses
+
+    from accessdenied.denials import redact
+
+    def r(value: str | None) -> str | None:
+        return redact(value) if value else value
+
+    return dataclasses.replace(
+        d,
+        text=redact(d.text),
+        principal=r(d.principal),
+        resource=r(d.resource),
+        policy_arn=r(d.policy_arn),
+        notes=tuple(redact(n) for n in d.notes),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Scan the given paths (or stdin) and print the denials."""
     from accessdenied.cli.output import use_color
@@ -245,6 +264,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             sys.stderr.write(f"accessdenied scan: {f}: {exc.strerror or exc}\n")
             return 2
+    found = [(f, _redacted(d)) for f, d in found]
     out = sys.stdout
     if args.format == "json":
         records = []
