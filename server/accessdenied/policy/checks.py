@@ -203,7 +203,11 @@ def check_missing_version(ctx: Context) -> Iterator[Finding]:
 def check_invalid_version(ctx: Context) -> Iterator[Finding]:
     root = ctx.doc.root
     node = root.get("Version") if root is not None else None
-    if isinstance(node, JsonString) and node.value not in ("2012-10-17", "2008-10-17"):
+    if (
+        isinstance(node, JsonString)
+        and node.value not in ("2012-10-17", "2008-10-17")
+        and not node.value.startswith("${")
+    ):
         yield _f(
             "invalid-version",
             node,
@@ -271,7 +275,11 @@ def check_duplicate_sid(ctx: Context) -> Iterator[Finding]:
 def check_effect(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
         node = st.elements.get("Effect")
-        if isinstance(node, JsonString) and node.value not in ("Allow", "Deny"):
+        if (
+            isinstance(node, JsonString)
+            and node.value not in ("Allow", "Deny")
+            and not node.value.startswith("${")
+        ):
             fixed = node.value.strip().capitalize()
             if fixed in ("Allow", "Deny"):
                 msg = f'Effect must be written "{fixed}" (it is case-sensitive)'

@@ -540,11 +540,76 @@ class _Hcl:
 
     def err(self, message: str) -> None:
         end = min(self.pos + 1, len(self.text))
+        # A warning: the expression reader is deliberately small, and Terraform
+        # itself reports real syntax errors.
         self.errors.append(
-            Finding("hcl-syntax", "error", self.lines.span(self.pos, end), message)
+            Finding("hcl-syntax", "warning", self.lines.span(self.pos, end), message)
         )
 
     def value(self) -> JsonNode | None:
+        """A value; operator expressions, conditionals and heredocs become placeholders."""
+        self.ws()
+        start = self.pos
+        t = self.text
+        if t.startswith("<<", start):
+            return self.heredoc(start)
+        node = self.primary()
+        if node is None or isinstance(node, JsonObject | JsonArray):
+            return node
+        j = self.pos
+        while j < len(t) and t[j] in " \t":
+            j += 1
+        if j < len(t) and t[j] in "?=!&|+-*/%<>[.":
+            self.pos = j
+            self.rest_of_expression()
+            end = self.pos
+            while end > start and t[end - 1] in " \t\r":
+                end -= 1
+            return JsonString(start, end, self.lines, "${expr}", t[start:end], True)
+        return node
+
+    def rest_of_expression(self) -> None:
+        """Skip to the end of an expression (a newline, ',' or an outer closer)."""
+        t = self.text
+        depth = 0
+        while self.pos < len(t):
+            c = t[self.pos]
+            if c == '"':
+                m = self._STR.match(t, self.pos)
+                self.pos = m.end() if m else self.pos + 1
+                continue
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    return
+                depth -= 1
+            elif c in ",\n" and depth == 0:
+                return
+            self.pos += 1
+
+    def heredoc(self, start: int) -> JsonString | None:
+        m = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\r?\n").match(
+            self.text, start
+        )
+        if m is None:
+            self.err("expected a heredoc marker after '<<'")
+            self.pos = start + 2
+            return None
+        end = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*\r?$", re.M).search(
+            self.text, m.end()
+        )
+        if end is None:
+            self.err(f"unterminated heredoc (no closing {m.group(1)})")
+            self.pos = len(self.text)
+            return None
+        self.pos = end.end()
+        body = self.text[m.end() : end.start()]
+        return JsonString(
+            start, self.pos, self.lines, body, self.text[start : self.pos]
+        )
+
+    def primary(self) -> JsonNode | None:
         self.ws()
         t, i = self.text, self.pos
         if i >= len(t) or self.depth > 200:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -198,6 +199,8 @@ def schema_findings(doc: PolicyDocument) -> list[Finding]:
         for err in _leaves(top):
             path = list(err.absolute_path)
             node = _node_at(root, path) or root
+            if isinstance(node, JsonString) and _TEMPLATE_VALUE.match(node.value):
+                continue  # a template expression: its value is unknown until deployed
             rule = _RULES.get((err.validator, _key(err.validator_value)))
             if rule is not None:
                 if partial and rule[0].startswith("missing-"):
@@ -271,6 +274,8 @@ def schema_findings(doc: PolicyDocument) -> list[Finding]:
                 add("schema-violation", node, node.span, err.message)
     return out
 
+
+_TEMPLATE_VALUE = re.compile(r"^\$\{[^}]*\}$")
 
 _LISTS = frozenset(
     {"Action", "NotAction", "Resource", "NotResource", "AWS", "Service", "Federated"}

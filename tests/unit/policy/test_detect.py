@@ -227,3 +227,41 @@ def test_terraform_policy_document_data_sources() -> None:
         ("unknown-action", '"s3:GetObjekt"'),
         ("condition-value-type", '"10.0.0.300/8"'),
     }
+
+
+TF_EXPRESSIONS = """\
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = var.allow ? "Allow" : "Deny"
+        Action   = concat(["s3:GetObject"], var.extra)
+        Resource = "${aws_s3_bucket.b.arn}/*"
+        Condition = {
+          StringEquals = { "aws:PrincipalTag/team" = local.teams[0] }
+          NumericLessThan = { "s3:max-keys" = var.n + 1 }
+        }
+      },
+      {
+        Effect = "Allow"
+        Action = ["s3:ListBucket"]
+        Resource = aws_s3_bucket.b.arn
+        Sid = <<EOT
+Listing
+EOT
+      },
+    ]
+  })
+}
+"""
+
+
+def test_terraform_expressions_are_placeholders_not_errors() -> None:
+    (emb,) = find_policies("e.tf", TF_EXPRESSIONS)
+    assert emb.value is not None
+    first, second = emb.value["Statement"]
+    assert first["Effect"] == "${expr}"
+    assert first["Action"] == "${concat}"
+    assert second["Sid"] == "Listing\n"
+    assert check_text(TF_EXPRESSIONS, None, "e.tf") == []
