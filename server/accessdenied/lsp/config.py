@@ -115,11 +115,12 @@ def register(server: AccessDeniedServer) -> None:
     async def on_did_change_configuration(
         ls: AccessDeniedServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        from accessdenied.lsp import logs
+        from accessdenied.lsp import diagnostics, logs
 
         try:
             await pull_settings(ls, params.settings)
             await logs.reconfigure(ls)
+            diagnostics.schedule_policy_denials(ls)
         except Exception:
             logger.exception("applying new settings failed")
 
