@@ -253,6 +253,26 @@ def _walk_strings(node: JsonNode | None) -> Iterator[JsonString]:
             yield from _walk_strings(m.value)
 
 
+@check("duplicate-key", "warning", "a key repeated in one JSON object")
+def check_duplicate_key(ctx: Context) -> Iterator[Finding]:
+    """`{"Action": "a", "Action": "b"}`: only the last one counts."""
+    from accessdenied.policy.jsonpos import iter_nodes
+
+    for node in iter_nodes(ctx.doc.root):
+        if not isinstance(node, JsonObject) or len(node.members) < 2:
+            continue
+        seen: set[str] = set()
+        for m in node.members:
+            if m.key.value in seen:
+                yield _f(
+                    "duplicate-key",
+                    m.key,
+                    f'"{m.key.value}" appears twice in this object: only the last '
+                    "one counts (merge the values into one array)",
+                )
+            seen.add(m.key.value)
+
+
 @check("duplicate-sid", "error", "two statements share a Sid")
 def check_duplicate_sid(ctx: Context) -> Iterator[Finding]:
     seen: dict[str, int] = {}
