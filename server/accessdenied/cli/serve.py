@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     server = build_server()
     if tcp is not None:
+        # pygls logs "Serving on (host, port)" once the socket is bound: show it.
+        logging.getLogger("pygls.server").setLevel(logging.INFO)
         server.start_tcp(*tcp)
     else:
         server.start_io()
