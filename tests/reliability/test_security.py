@@ -242,3 +242,15 @@ def test_run_child_killed_by_sigterm_exits_143(tmp_path: Path) -> None:
         check=False,
     )
     assert p.returncode == 128 + signal.SIGTERM
+
+
+def test_lsp_diagnostic_message_is_redacted() -> None:
+    from accessdenied.denials import scan_text
+    from accessdenied.lsp import explain
+
+    (denial,) = scan_text(LOG)
+    message = explain.message(explain.redacted(denial))
+    assert message == (
+        f"{PRINCIPAL} was denied s3:GetObject on {RESOURCE}: "
+        "no statement in an identity-based policy allows it"
+    )
