@@ -464,6 +464,9 @@ class _Parser:
         open_ = self.starts[i]
         self.pos = i + 1
         inner = closers + "}"
+        kinds, vals, starts, ends = self.kinds, self.vals, self.starts, self.ends
+        n = self.n
+        lines = self.lines
         members: list[JsonMember] = []
         commas: list[int] = []
         close: int | None = None
@@ -507,6 +510,36 @@ class _Parser:
                 self.error_at(i, "expected a property name in double quotes")
                 self.pos = i + 1
                 continue
+            if expect_member and k == _STR and self._is(i + 1, ":"):
+                # Fast path: a well-formed `"key": "value"` / `"key": {` / `"key": [`.
+                raw = v
+                j = i + 2
+                if j < n and raw[-1] == '"' and len(raw) >= 2 and "\\" not in raw:
+                    kj = kinds[j]
+                    vj = vals[j]
+                    if (
+                        kj == _STR
+                        and vj[-1] == '"'
+                        and len(vj) >= 2
+                        and "\\" not in vj
+                        and not (
+                            j + 1 < n and kinds[j + 1] == _PUNCT and vals[j + 1] == ":"
+                        )
+                    ):
+                        key = _make_string(starts[i], ends[i], lines, raw[1:-1], raw)
+                        val = _make_string(starts[j], ends[j], lines, vj[1:-1], vj)
+                        members.append(_make_member(key, val, starts[i + 1]))
+                        self.pos = j + 1
+                        expect_member = False
+                        continue
+                    if kj == _PUNCT and (vj == "{" or vj == "["):
+                        key = _make_string(starts[i], ends[i], lines, raw[1:-1], raw)
+                        self.pos = j
+                        expect_member = False
+                        members.append(
+                            _make_member(key, self.value(depth, inner), starts[i + 1])
+                        )
+                        continue
             if not expect_member and members:
                 prev_end = members[-1].end
                 self.error(prev_end, self.ends[i], "missing comma between properties")
@@ -595,13 +628,36 @@ class _Parser:
         self.pos = i + 1
         inner = closers + "]"
         lines = self.lines
+        kinds, vals, starts, ends = self.kinds, self.vals, self.starts, self.ends
+        n = self.n
         items: list[JsonNode] = []
         commas: list[int] = []
         close: int | None = None
         expect_item = True
         while True:
             i = self.pos
-            if i >= self.n:
+            # Fast path: `"simple string"` then `,` or `]` (most of a policy's arrays).
+            if expect_item and i + 1 < n and kinds[i] == _STR:
+                raw = vals[i]
+                nk, nv = kinds[i + 1], vals[i + 1]
+                if (
+                    nk == _PUNCT
+                    and (nv == "," or nv == "]")
+                    and raw[-1] == '"'
+                    and len(raw) >= 2
+                    and "\\" not in raw
+                ):
+                    items.append(
+                        _make_string(starts[i], ends[i], lines, raw[1:-1], raw)
+                    )
+                    if nv == ",":
+                        commas.append(starts[i + 1])
+                        self.pos = i + 2
+                        continue
+                    close = starts[i + 1]
+                    self.pos = i + 2
+                    break
+            if i >= n:
                 self.error(open_, open_ + 1, "unclosed array: expected ']'")
                 break
             k, v = self.kinds[i], self.vals[i]
