@@ -160,3 +160,16 @@ def test_finding_after_non_ascii_converts_to_utf16_and_utf8() -> None:
     assert utf16.end.character - utf16.start.character == len('"allow"')
     utf8 = to_lsp_range(f.span, index, "utf-8")
     assert utf8.start.character == len(text[:start].encode("utf-8"))
+
+
+def test_corpus_trees_match_json_loads() -> None:
+    from tests.paths import MANAGED_POLICIES
+
+    files = sorted(MANAGED_POLICIES.glob("*.json"))[::4]
+    assert files
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        parsed = parse_json(text)
+        assert parsed.errors == (), f
+        assert parsed.root is not None
+        assert parsed.root.to_python() == json.loads(text), f
