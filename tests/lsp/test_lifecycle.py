@@ -14,6 +14,7 @@ from tests.lsp.helpers import (
     PROFILES,
     SERVER,
     copy_workspace,
+    diagnostics_for,
     log_errors,
     start_session,
     wait_for,
@@ -33,6 +34,7 @@ pytestmark = [
 async def client(lsp_client: LanguageClient, request, tmp_path_factory):
     root = copy_workspace("basic", tmp_path_factory.mktemp("life"))
     lsp_client.profile = request.param  # type: ignore[attr-defined]
+    lsp_client.root = root  # type: ignore[attr-defined]
     # Settings wrapped in the section key (as Neovim users write them): accepted.
     lsp_client.init_result = await start_session(  # type: ignore[attr-defined]
         lsp_client,
@@ -129,6 +131,29 @@ async def test_lifecycle_bad_settings_warn_and_fall_back(client: LanguageClient)
         if info["settings"].logs.pollInterval == 0.2:
             break
     assert info["settings"].logs.pollInterval == 0.2
+
+
+async def test_lifecycle_include_setting_change_rescans_logs(client: LanguageClient):
+    root = client.root  # type: ignore[attr-defined]
+    terminal = (root / "logs" / "terminal.log").as_uri()
+    await diagnostics_for(client, terminal, lambda ds: len(ds) == 2)
+    client.set_configuration(
+        {"logs": {"include": ["logs/app.log"], "pollInterval": 0.2}},
+        section="accessdenied",
+    )
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    # terminal.log no longer matches: its diagnostics are withdrawn, app.log stays.
+    await diagnostics_for(client, terminal, lambda ds: len(ds) == 0)
+    assert client.diagnostics[(root / "logs" / "app.log").as_uri()]
+    client.set_configuration(
+        {"logs": {"include": ["**/*.log"], "pollInterval": 0.2}}, section="accessdenied"
+    )
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    await diagnostics_for(client, terminal, lambda ds: len(ds) == 2)
 
 
 async def test_lifecycle_log_messages_have_no_errors(client: LanguageClient):
