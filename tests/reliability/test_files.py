@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from accessdenied.denials import scan_file
 from accessdenied.workspace import build_index
 from tests.reliability.helpers import DENIAL, big_log, cli, peak_rss_kib
@@ -142,3 +144,26 @@ def test_check_one_megabyte_policy_reports_exact_finding(tmp_path: Path) -> None
     assert f["message"] == (
         '"s3:GetObjekt" is not an action of Amazon S3 (did you mean "s3:GetObject"?)'
     )
+
+
+def test_scan_file_column_on_a_line_longer_than_max_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line cut for the memory bound still reports the true column of the denial."""
+    from accessdenied.denials import stream
+
+    monkeypatch.setattr(stream, "MAX_LINE", 64 << 10)
+    monkeypatch.setattr(stream, "CHUNK", 16 << 10)
+    log = tmp_path / "long.log"
+    prefix = (
+        "é" * 100_000 + "x" * 100_000 + " "
+    )  # multi-byte: columns count code points
+    log.write_text("first\n" + prefix + DENIAL + "\nlast\n", encoding="utf-8")
+    (d,) = list(scan_file(log))
+    assert (d.span.start_line, d.span.start_column) == (
+        2,
+        len(prefix) + USER_COLUMN,
+    )
+    assert (d.span.end_line, d.span.end_column) == (2, len(prefix) + len(DENIAL) + 1)
+    text = log.read_text(encoding="utf-8")
+    assert text[d.span.start : d.span.end] == DENIAL[USER_COLUMN - 1 :]

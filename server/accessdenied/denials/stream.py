@@ -49,6 +49,7 @@ class IncrementalScanner:
         self._ctx = b""  # tail of the text already scanned, starting at a line start
         self._ctx_line = 1  # line number of _ctx[0]
         self._ctx_char = 0  # code-point offset of _ctx[0]
+        self._ctx_col = 0  # code points between _ctx[0] and its line start (long lines)
         self._emitted: deque[int] = deque(
             maxlen=4096
         )  # absolute starts already reported
@@ -76,6 +77,8 @@ class IncrementalScanner:
             text = data[ws:we].decode("utf-8", "replace")
             base_line = self._ctx_line + data.count(b"\n", 0, ws)
             base_char = self._ctx_char + _chars(data[:ws])
+            # A window starts at a line start, except at data[0] inside a cut long line.
+            base_col = self._ctx_col if ws == 0 else 0
             for d in scan_text(text):
                 start = base_char + d.span.start
                 end = base_char + d.span.end
@@ -92,17 +95,31 @@ class IncrementalScanner:
                     start,
                     end,
                     base_line + sp.start_line - 1,
-                    sp.start_column,
+                    sp.start_column + (base_col if sp.start_line == 1 else 0),
                     base_line + sp.end_line - 1,
-                    sp.end_column,
+                    sp.end_column + (base_col if sp.end_line == 1 else 0),
                 )
                 out.append(replace(d, span=span))
         return out
 
+    def _col_at(self, prev: bytes, cur: bytes, cut: int) -> int:
+        """Column offset of cur[cut] when `prev` (starting at _ctx[0]) precedes `cur`."""
+        nl = cur.rfind(b"\n", 0, cut)
+        if nl != -1:
+            return _chars(cur[nl + 1 : cut])
+        pnl = prev.rfind(b"\n")
+        before = _chars(prev[pnl + 1 :]) if pnl != -1 else self._ctx_col + _chars(prev)
+        return before + _chars(cur[:cut])
+
     def _advance(self, block: bytes) -> None:
         if len(block) >= CONTEXT:
             cut = block.find(b"\n", len(block) - CONTEXT)
-            cut = len(block) - CONTEXT if cut == -1 else cut + 1
+            if cut == -1:
+                cut = len(block) - CONTEXT
+                self._ctx_col = self._col_at(self._ctx, block, cut)
+            else:
+                cut += 1
+                self._ctx_col = 0
             dropped_ctx, new_ctx = self._ctx, block[cut:]
             self._ctx_line += dropped_ctx.count(b"\n") + block.count(b"\n", 0, cut)
             self._ctx_char += _chars(dropped_ctx) + _chars_range(block, 0, cut)
@@ -113,6 +130,8 @@ class IncrementalScanner:
         cut = max(0, len(joined) - CONTEXT) if cut == -1 else cut + 1
         if len(joined) <= CONTEXT:
             cut = 0
+        if cut:
+            self._ctx_col = self._col_at(b"", joined, cut)
         self._ctx_line += joined.count(b"\n", 0, cut)
         self._ctx_char += _chars(joined[:cut])
         self._ctx = joined[cut:]
