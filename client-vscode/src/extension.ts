@@ -218,9 +218,12 @@ function setUpTerminalCapture(ctx: vscode.ExtensionContext): void {
   const sub = api.onDidStartTerminalShellExecution((e) => {
     const terminal = ids.idFor(e.terminal, e.terminal.name);
     const command = e.execution.commandLine.value;
-    if (!forwarding()) return;
+    if (!forwarding()) {
+      log.debug(`Terminal "${terminal}": forwarding is off (accessdenied.terminal.forward/enabled)`);
+      return;
+    }
     if (!client || client.state !== State.Running) {
-      log.warn(`Terminal "${terminal}": server not running, output of "${command}" not forwarded`);
+      if (command) log.warn(`Terminal "${terminal}": server not running, output of "${command}" not forwarded`);
       return;
     }
     log.debug(`Terminal "${terminal}": forwarding the output of "${command}"`);
@@ -234,7 +237,12 @@ function setUpTerminalCapture(ctx: vscode.ExtensionContext): void {
   if (sub) ctx.subscriptions.push(sub);
   // Without shell integration VS Code cannot read a terminal: offer the wrapper once per terminal.
   const integrated = new WeakSet<vscode.Terminal>();
-  const sub2 = api.onDidChangeTerminalShellIntegration((e) => integrated.add(e.terminal));
+  const sub2 = api.onDidChangeTerminalShellIntegration((e) => {
+    if (!integrated.has(e.terminal)) {
+      log.info(`Terminal "${ids.idFor(e.terminal, e.terminal.name)}": shell integration active, capture on`);
+    }
+    integrated.add(e.terminal);
+  });
   if (sub2) ctx.subscriptions.push(sub2);
   let offered = false;
   ctx.subscriptions.push(

@@ -51,8 +51,13 @@ try {
   await page.keyboard.type("terminal.log");
   await qo.waitFor({ timeout: 15000 });
   await page.keyboard.press("Enter");
-  await page.locator(".monaco-editor .view-lines").first().waitFor();
+  await page.locator(".part.editor .monaco-editor .view-lines").first().waitFor();
   step("log open");
+  // Open the integrated terminal now: its shell integration needs a while to come up, and a
+  // command run before that is never reported to extensions. Then back to the editor.
+  const xterm = page.locator(".terminal-wrapper.active .xterm").first();
+  await pressUntil(["Control+Backquote"], xterm, 3, 15000);
+  await page.locator(".part.editor .monaco-editor .view-line").first().click();
 
   // The denial in the Problems panel.
   const problem = page.locator(".markers-panel .monaco-list-row", { hasText: denialText }).first();
@@ -62,7 +67,7 @@ try {
   const problems = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
 
   // Put the cursor on the principal ARN: Find selects it, Escape keeps the selection.
-  await page.locator(".monaco-editor .view-line").first().click();
+  await page.locator(".part.editor .monaco-editor .view-line").first().click();
   const find = page.locator(".find-widget.visible");
   await pressUntil(["Control+F"], find);
   await page.keyboard.type("assumed-role/app-role/dev-session");
@@ -96,11 +101,10 @@ try {
   const countNow = async () => Number((/(\d+) denials?/.exec(await counter.innerText()) ?? [0, 0])[1]);
   const before = await countNow();
   const terminalGroup = page.locator(".markers-panel .monaco-list-row", { hasText: /^bash/ }).first();
-  const xterm = page.locator(".terminal-wrapper.active .xterm").first();
-  await pressUntil(["Control+Backquote"], xterm, 3, 15000);
-  // A command typed before shell integration is active is never reported to extensions: give
-  // the shell a moment, and retry the typing (never the check).
-  await page.waitForTimeout(3000);
+  const terminalTab = page.locator(".part.panel .action-label", { hasText: /^Terminal$/ }).first();
+  await terminalTab.click();
+  await xterm.waitFor({ timeout: 15000 });
+  // The typing (never the check) is retried.
   for (let i = 0; ; i++) {
     await xterm.click();
     await page.keyboard.type("cat logs/terminal.log");
@@ -108,7 +112,8 @@ try {
     await page.waitForTimeout(1000);
     await pressUntil(["Control+Shift+M"], page.locator(".markers-panel"));
     try { await terminalGroup.waitFor({ timeout: 10000 }); break; } catch (e) { if (i >= 2) throw e; }
-    await pressUntil(["Control+Backquote"], xterm, 3, 5000);
+    await terminalTab.click();
+    await xterm.waitFor({ timeout: 15000 });
   }
   step("terminal denial");
   const denials = { before, after: await countNow() };
@@ -121,6 +126,8 @@ try {
   console.error("FAIL", e.message);
   writeFileSync(`${outDir}/vscode-e2e.json`, JSON.stringify({ steps, error: e.message }, null, 2));
   await page.screenshot({ path: `${outDir}/vscode-e2e-fail.png` }).catch(() => {});
+  await page.locator(".part.panel .action-label", { hasText: /^Terminal$/ }).first().click({ timeout: 3000 })
+    .then(() => page.screenshot({ path: `${outDir}/vscode-e2e-fail-terminal.png` })).catch(() => {});
 } finally {
   await browser.close();
 }
