@@ -47,7 +47,7 @@ def emit(
 
 
 def scan_rss() -> None:
-    argv = [sys.executable, "-m", "accessdenied", "scan", "--format", "json"]
+    argv = ["scan", "--format", "json"]
     rss: dict[int, float] = {}
     for mb in (50, 200):
         log = big_log(mb)

@@ -37,17 +37,32 @@ def cli(
     )
 
 
-def peak_rss_kib(argv: list[str], cwd: Path = REPO) -> tuple[int, int, bytes]:
-    """(exit status, peak RSS in KiB, stdout) of one child process, measured by wait4."""
-    with (
-        open(os.devnull, "wb") as devnull,
-        subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=devnull) as proc,
-    ):
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss, out
+# Run the CLI and report the process's own high-water RSS. ru_maxrss from wait4 is not
+# usable: Linux folds the pre-exec memory of the forked (large) test process into it.
+_HWM = (
+    "import atexit, runpy, sys\n"
+    "def hwm():\n"
+    "    with open('/proc/self/status') as fh:\n"
+    "        kib = [l.split()[1] for l in fh if l.startswith('VmHWM:')][0]\n"
+    "    sys.stderr.write(f'\\nVmHWM {kib}\\n')\n"
+    "    sys.stderr.flush()\n"
+    "atexit.register(hwm)\n"
+    "sys.argv = ['accessdenied', *sys.argv[1:]]\n"
+    "runpy.run_module('accessdenied', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def peak_rss_kib(args: list[str], cwd: Path = REPO) -> tuple[int, int, bytes]:
+    """(exit status, peak RSS in KiB, stdout) of `accessdenied ARGS` in a fresh process."""
+    p = subprocess.run(
+        [sys.executable, "-c", _HWM, *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    kib = int(p.stderr.rsplit(b"VmHWM ", 1)[1].split()[0])
+    return p.returncode, kib, p.stdout
 
 
 def big_log(megabytes: int) -> Path:
