@@ -86,12 +86,21 @@ try {
   const fix = page.locator(".action-widget .monaco-list-row", { hasText: fixText }).first();
   await pressUntil(["Control+."], fix);
   const fixes = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
+  const denialsAtFix = Number((/(\d+) denials?/.exec(
+    await page.locator(".statusbar-item", { hasText: /denials?$/ }).first().innerText()) ?? [0, 0])[1]);
   await fix.click();
   step("quick fix applied");
   // The edit opens the policy file dirty: save everything.
   await runCommand("File: Save All Files");
   step("saved");
-  await page.waitForTimeout(500);
+  // The picture shows the log once the server has re-evaluated it (the fixed denial drops to
+  // information and leaves the status bar count); the test checks the file itself on disk.
+  const statusItem = page.locator(".statusbar-item", { hasText: /denials?$|AccessDenied$/ }).first();
+  const statusCount = async () => Number((/(\d+) denials?/.exec(await statusItem.innerText()) ?? [0, 0])[1]);
+  const fixedFrom = denialsAtFix;
+  for (let end = Date.now() + 10000; Date.now() < end && (await statusCount()) >= fixedFrom; ) {
+    await page.waitForTimeout(200);
+  }
   await page.screenshot({ path: `${outDir}/vscode-e2e-after-fix.png` });
 
   // Terminal capture: shell integration streams the command's output to the extension, which
