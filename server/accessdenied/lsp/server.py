@@ -261,6 +261,7 @@ def build_server() -> AccessDeniedServer:
         diagnostics,
         hover,
         indexing,
+        live_features,
         logs,
         terminal,
     )
@@ -274,4 +275,5 @@ def build_server() -> AccessDeniedServer:
     code_actions.register(server)
     hover.register(server)
     completion.register(server)
+    live_features.register(server)
     return server
