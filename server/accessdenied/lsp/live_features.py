@@ -145,23 +145,35 @@ class LiveState:
         """Decoded message/data on denial diagnostics; schedule decodes still needed."""
         out: list[types.Diagnostic] = []
         republish = False
+        # Diagnostic data is redacted (no blob): find each denial in its source by span.
+        source = self.server.sources.get(uri)
+        by_span = {
+            (d.span.start, d.span.end): d
+            for d in (source.denials if source is not None else ())
+        }
         for diag in diags:
             out.append(diag)
             data = diag.data if isinstance(diag.data, dict) else None
             if not data or data.get("kind") != "denial":
                 continue
-            denial = convert.denial_from_data(data.get("denial"))
+            shown = convert.denial_from_data(data.get("denial"))
+            if shown is None:
+                continue
+            denial = by_span.get((shown.span.start, shown.span.end))
             if denial is None or not denial.encoded_blob:
                 continue
             blob = denial.encoded_blob
             if denial.source == "decoded":
                 if "[decoded authorization message" not in diag.message:
-                    diag.message += decoded_suffix(denial)
+                    diag.message += decoded_suffix(shown)
                 continue
             if blob in self.decoded:
                 exact = merge_decoded(denial, self.decoded[blob])
                 diag.message = explain.message(exact) + decoded_suffix(exact)
-                diag.data = {**data, "denial": convert.denial_to_data(exact)}
+                diag.data = {
+                    **data,
+                    "denial": convert.denial_to_data(explain.redacted(exact)),
+                }
                 republish = True  # related info / policy side for the exact request
             elif blob in self.failed:
                 out.append(
