@@ -214,3 +214,44 @@ def test_off_server_never_imports_boto3() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().replace("'", '"')) == []
+
+
+async def test_drift_publishes_information_under_live(tmp_path: Any) -> None:
+    from accessdenied.workspace import build_index
+
+    (tmp_path / "policies").mkdir()
+    policy = tmp_path / "policies" / "app-role.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": []}\n', encoding="utf-8")
+    (tmp_path / ".accessdenied.toml").write_text(
+        f'[[principals]]\narn = "{PRINCIPAL}"\n'
+        'identity_policies = ["policies/app-role.json"]\n',
+        encoding="utf-8",
+    )
+    fake = FakeLive()
+    server, _published, _logs = _server(fake, live_mode=True)
+    server.index = build_index(tmp_path)
+    server.index_paths = {str(policy.resolve())}
+    server.index_done.set()
+    uri = policy.resolve().as_uri()
+    server.kinds[uri] = "policy"
+    state = server.live  # type: ignore[attr-defined]
+    await state.drift(uri)
+    assert fake.calls == ["diff"]
+    diags = server.store.get(uri)
+    assert [d.code for d in diags] == ["live-drift"]
+    assert diags[0].severity == types.DiagnosticSeverity.Information
+    assert diags[0].message == (
+        "deployed policy differs from policies/app-role.json: "
+        "missing Allow s3:PutObject on *"
+    )
+    assert server.store.uris(live_features.LIVE) == [uri]
+    # Switching live mode off clears the drift diagnostics and calls nothing more.
+    server.settings.aws.live_mode = False
+    await state.settings_changed()
+    assert server.store.get(uri) == []
+    assert fake.calls == ["diff"]
+
+
+def test_command_registered() -> None:
+    server = build_server()
+    assert live_features.PULL_COMMAND in server.protocol.fm.commands
