@@ -15,18 +15,18 @@ from pathlib import PurePath
 from typing import Any
 
 from accessdenied.policy.document import build_document
+from accessdenied.policy.hclpos import HclReader as _Hcl
 from accessdenied.policy.jsonpos import (
     JsonArray,
-    JsonBool,
     JsonMember,
     JsonNode,
-    JsonNull,
-    JsonNumber,
     JsonObject,
     JsonString,
     parse_json,
 )
 from accessdenied.policy.model import Finding, PolicyDocument
+from accessdenied.policy.yamlpos import parse_yaml
+from accessdenied.policy.yamlpos import resolve_intrinsics as _resolve_intrinsics
 from accessdenied.text import LineIndex, Span
 
 __all__ = ["EmbeddedPolicy", "find_policies", "guess_policy_type", "is_template_path"]
@@ -256,174 +256,27 @@ def _embedded(
     return EmbeddedPolicy(node.span, ptype, name, kind, doc, obj.to_python())
 
 
-def _intrinsic_name(node: JsonObject) -> str | None:
-    if len(node.members) == 1:
-        k = node.members[0].key.value
-        if k == "Ref" or k.startswith("Fn::") or k == "Condition":
-            return k
-    return None
-
-
-def _placeholder(node: JsonNode, label: str) -> JsonString:
-    raw = node.lines.text[node.start : node.end]
-    return JsonString(node.start, node.end, node.lines, "${" + label + "}", raw, True)
-
-
-def _resolve_intrinsics(node: JsonNode) -> JsonNode:
-    """Replace CloudFormation intrinsic objects by placeholder strings."""
-    if isinstance(node, JsonObject):
-        fn = _intrinsic_name(node)
-        if fn is not None:
-            arg = node.members[0].value
-            if fn == "Fn::Sub":
-                s = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
-                if isinstance(s, JsonString):
-                    return JsonString(
-                        node.start, node.end, node.lines, s.value, s.raw, True
-                    )
-            if fn == "Fn::If" and isinstance(arg, JsonArray) and len(arg.items) >= 2:
-                return _resolve_intrinsics(arg.items[1])
-            return _placeholder(node, fn)
-        members = tuple(
-            JsonMember(
-                m.key,
-                _resolve_intrinsics(m.value) if m.value is not None else None,
-                m.colon,
-            )
-            for m in node.members
-        )
-        return JsonObject(
-            node.start,
-            node.end,
-            node.lines,
-            members,
-            node.open,
-            node.close,
-            node.commas,
-        )
-    if isinstance(node, JsonArray):
-        return JsonArray(
-            node.start,
-            node.end,
-            node.lines,
-            tuple(_resolve_intrinsics(i) for i in node.items),
-            node.open,
-            node.close,
-            node.commas,
-        )
-    return node
-
-
 # ----------------------------------------------------------------------- YAML
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-_NULL_TAG = "tag:yaml.org,2002:null"
-
-
-def _yaml_loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _YamlConverter:
-    def __init__(self, text: str, lines: LineIndex) -> None:
-        self.text = text
-        self.lines = lines
-
-    def off(self, mark: Any) -> int:
-        # Line/column (code points) rather than `index`: libyaml's index is not
-        # guaranteed to count code points.
-        return self.lines.offset(mark.line + 1, mark.column + 1)
-
-    def convert(self, node: Any) -> JsonNode:
-        import yaml
-
-        s, e = self.off(node.start_mark), self.off(node.end_mark)
-        tag = node.tag or ""
-        if tag.startswith("!"):
-            return self.tagged(node, tag, s, e)
-        if isinstance(node, yaml.MappingNode):
-            members = []
-            for k, v in node.value:
-                key = self.convert(k)
-                if not isinstance(key, JsonString):
-                    key = JsonString(
-                        key.start, key.end, self.lines, str(key.to_python()), "", True
-                    )
-                members.append(JsonMember(key, self.convert(v), None))
-            obj = JsonObject(s, e, self.lines, tuple(members), s, None, ())
-            fn = _intrinsic_name(obj)
-            return _resolve_intrinsics(obj) if fn is not None else obj
-        if isinstance(node, yaml.SequenceNode):
-            items = tuple(self.convert(v) for v in node.value)
-            return JsonArray(s, e, self.lines, items, s, None, ())
-        value = node.value
-        raw = self.text[s:e]
-        if node.style is None:
-            if tag == _BOOL_TAG:
-                return JsonBool(
-                    s, e, self.lines, value.lower() in ("true", "yes", "on")
-                )
-            if tag == _NULL_TAG:
-                return JsonNull(s, e, self.lines)
-            if tag in (_INT_TAG, _FLOAT_TAG):
-                try:
-                    num: int | float = int(value) if tag == _INT_TAG else float(value)
-                    return JsonNumber(s, e, self.lines, num, value)
-                except ValueError:
-                    pass
-        return JsonString(s, e, self.lines, value, raw, True)
-
-    def tagged(self, node: Any, tag: str, s: int, e: int) -> JsonNode:
-        import yaml
-
-        name = tag[1:]
-        if name == "Sub":
-            first = node
-            if isinstance(node, yaml.SequenceNode) and node.value:
-                first = node.value[0]
-            if isinstance(first, yaml.ScalarNode):
-                return JsonString(s, e, self.lines, first.value, self.text[s:e], True)
-        if (
-            name == "If"
-            and isinstance(node, yaml.SequenceNode)
-            and len(node.value) >= 2
-        ):
-            return self.convert(node.value[1])
-        label = "Ref" if name == "Ref" else f"Fn::{name}"
-        if isinstance(node, yaml.ScalarNode):
-            label += f" {node.value}"
-        return JsonString(s, e, self.lines, "${" + label + "}", self.text[s:e], True)
 
 
 def _cfn_yaml(path: str, text: str) -> Iterator[EmbeddedPolicy]:
-    import yaml
-
     if "Resources" not in text:
         return
-    lines = LineIndex(text)
-    try:
-        node = yaml.compose(text, Loader=_yaml_loader())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        off = lines.offset(mark.line + 1, mark.column + 1) if mark is not None else 0
-        msg = getattr(exc, "problem", None) or str(exc)
-        finding = Finding(
-            "yaml-syntax",
-            "error",
-            lines.span(off, min(off + 1, len(text))),
-            f"YAML: {msg}",
-        )
+    parsed = parse_yaml(text)
+    if parsed.errors:
         yield EmbeddedPolicy(
-            lines.span(0, len(text)), None, None, "cfn-yaml", None, None, (finding,)
+            parsed.lines.span(0, len(text)),
+            None,
+            None,
+            "cfn-yaml",
+            None,
+            None,
+            parsed.errors,
         )
         return
-    if node is None:
+    if parsed.root is None:
         return
-    root = _YamlConverter(text, lines).convert(node)
+    root = _resolve_intrinsics(parsed.root)
     if isinstance(root, JsonObject):
         yield from _cfn(text, root, "cfn-yaml")
 
@@ -512,245 +365,6 @@ def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
             doc,
             node.to_python(),
         )
-
-
-class _Hcl:
-    """A small HCL expression reader for `jsonencode({...})` arguments."""
-
-    _WS = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
-    _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-    _NUM = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-    _STR = re.compile(r'"(?:[^"\\$]|\\.|\$\{[^}]*\}|\$(?!\{))*"')
-    _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_*-]+|\[[^\]]*\])*")
-
-    def __init__(self, text: str, pos: int, lines: LineIndex) -> None:
-        self.text = text
-        self.pos = pos
-        self.lines = lines
-        self.errors: list[Finding] = []
-        self.depth = 0
-        self.blocks = (
-            False  # accept `name { ... }` blocks (HCL bodies, not expressions)
-        )
-
-    def ws(self) -> None:
-        m = self._WS.match(self.text, self.pos)
-        if m:
-            self.pos = m.end()
-
-    def err(self, message: str) -> None:
-        end = min(self.pos + 1, len(self.text))
-        # A warning: the expression reader is deliberately small, and Terraform
-        # itself reports real syntax errors.
-        self.errors.append(
-            Finding("hcl-syntax", "warning", self.lines.span(self.pos, end), message)
-        )
-
-    def value(self) -> JsonNode | None:
-        """A value; operator expressions, conditionals and heredocs become placeholders."""
-        self.ws()
-        start = self.pos
-        t = self.text
-        if t.startswith("<<", start):
-            return self.heredoc(start)
-        node = self.primary()
-        if node is None or isinstance(node, JsonObject | JsonArray):
-            return node
-        j = self.pos
-        while j < len(t) and t[j] in " \t":
-            j += 1
-        if j < len(t) and t[j] in "?=!&|+-*/%<>[.":
-            self.pos = j
-            self.rest_of_expression()
-            end = self.pos
-            while end > start and t[end - 1] in " \t\r":
-                end -= 1
-            return JsonString(start, end, self.lines, "${expr}", t[start:end], True)
-        return node
-
-    def rest_of_expression(self) -> None:
-        """Skip to the end of an expression (a newline, ',' or an outer closer)."""
-        t = self.text
-        depth = 0
-        while self.pos < len(t):
-            c = t[self.pos]
-            if c == '"':
-                m = self._STR.match(t, self.pos)
-                self.pos = m.end() if m else self.pos + 1
-                continue
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                if depth == 0:
-                    return
-                depth -= 1
-            elif c in ",\n" and depth == 0:
-                return
-            self.pos += 1
-
-    def heredoc(self, start: int) -> JsonString | None:
-        m = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\r?\n").match(
-            self.text, start
-        )
-        if m is None:
-            self.err("expected a heredoc marker after '<<'")
-            self.pos = start + 2
-            return None
-        end = re.compile(rf"^[ \t]*{m.group(1)}[ \t]*\r?$", re.M).search(
-            self.text, m.end()
-        )
-        if end is None:
-            self.err(f"unterminated heredoc (no closing {m.group(1)})")
-            self.pos = len(self.text)
-            return None
-        self.pos = end.end()
-        body = self.text[m.end() : end.start()]
-        return JsonString(
-            start, self.pos, self.lines, body, self.text[start : self.pos]
-        )
-
-    def primary(self) -> JsonNode | None:
-        self.ws()
-        t, i = self.text, self.pos
-        if i >= len(t) or self.depth > 200:
-            self.err("expected a value")
-            return None
-        c = t[i]
-        if c == "{":
-            return self.obj()
-        if c == "[":
-            return self.arr()
-        if c == '"':
-            m = self._STR.match(t, i)
-            if m is None:
-                self.err("unterminated string")
-                self.pos = len(t)
-                return None
-            self.pos = m.end()
-            raw = m.group(0)
-            body = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-            return JsonString(i, m.end(), self.lines, body, raw, True)
-        m = self._NUM.match(t, i)
-        if m:
-            self.pos = m.end()
-            v = m.group(0)
-            num: int | float = int(v) if v.lstrip("-").isdigit() else float(v)
-            return JsonNumber(i, m.end(), self.lines, num, v)
-        m = self._REF.match(t, i)
-        if m:
-            word = m.group(0)
-            self.pos = m.end()
-            if word in ("true", "false"):
-                return JsonBool(i, m.end(), self.lines, word == "true")
-            if word == "null":
-                return JsonNull(i, m.end(), self.lines)
-            self.ws()
-            if self.pos < len(t) and t[self.pos] == "(":
-                self.skip_balanced("(", ")")
-            return JsonString(
-                i, self.pos, self.lines, "${" + word + "}", t[i : self.pos], True
-            )
-        self.err(f"unexpected character {c!r}")
-        self.pos = i + 1
-        return None
-
-    def skip_balanced(self, open_: str, close: str) -> None:
-        depth = 0
-        t = self.text
-        while self.pos < len(t):
-            c = t[self.pos]
-            if c == '"':
-                m = self._STR.match(t, self.pos)
-                self.pos = m.end() if m else self.pos + 1
-                continue
-            if c == open_:
-                depth += 1
-            elif c == close:
-                depth -= 1
-                if depth == 0:
-                    self.pos += 1
-                    return
-            self.pos += 1
-
-    def obj(self) -> JsonObject:
-        t = self.text
-        start = self.pos
-        self.pos += 1
-        self.depth += 1
-        members: list[JsonMember] = []
-        close = None
-        while True:
-            self.ws()
-            if self.pos >= len(t):
-                self.err("unclosed object: expected '}'")
-                break
-            c = t[self.pos]
-            if c == "}":
-                close = self.pos
-                self.pos += 1
-                break
-            if c == ",":
-                self.pos += 1
-                continue
-            k0 = self.pos
-            m = self._STR.match(t, k0) if c == '"' else self._IDENT.match(t, k0)
-            if m is None:
-                self.err("expected an attribute name")
-                self.pos += 1
-                continue
-            self.pos = m.end()
-            name = m.group(0).strip('"') if c == '"' else m.group(0)
-            key = JsonString(k0, m.end(), self.lines, name, m.group(0), True)
-            self.ws()
-            if self.pos < len(t) and t[self.pos] in "=:":
-                self.pos += 1
-            elif self.blocks and self.pos < len(t) and t[self.pos] == "{":
-                members.append(JsonMember(key, self.obj(), None))  # a nested block
-                continue
-            else:
-                self.err("expected '=' or ':' after the attribute name")
-                members.append(JsonMember(key, None, None))
-                continue
-            members.append(JsonMember(key, self.value(), None))
-        self.depth -= 1
-        end = close + 1 if close is not None else self.pos
-        return JsonObject(start, end, self.lines, tuple(members), start, close, ())
-
-    def arr(self) -> JsonArray | JsonString:
-        t = self.text
-        start = self.pos
-        self.ws()
-        if re.match(r"\[\s*for\b", t[start : start + 40]):
-            self.skip_balanced("[", "]")
-            return JsonString(
-                start, self.pos, self.lines, "${for}", t[start : self.pos], True
-            )
-        self.pos += 1
-        self.depth += 1
-        items: list[JsonNode] = []
-        close = None
-        while True:
-            self.ws()
-            if self.pos >= len(t):
-                self.err("unclosed list: expected ']'")
-                break
-            c = t[self.pos]
-            if c == "]":
-                close = self.pos
-                self.pos += 1
-                break
-            if c == ",":
-                self.pos += 1
-                continue
-            before = self.pos
-            v = self.value()
-            if v is not None:
-                items.append(v)
-            elif self.pos == before:
-                self.pos += 1
-        self.depth -= 1
-        end = close + 1 if close is not None else self.pos
-        return JsonArray(start, end, self.lines, tuple(items), start, close, ())
 
 
 # --------------------------------------------------- data "aws_iam_policy_document"

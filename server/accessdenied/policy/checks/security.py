@@ -1,0 +1,235 @@
+"""Security warnings: PassRole, Allow with NotAction/NotResource/NotPrincipal, full access, escalation, trust."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from accessdenied.policy.jsonpos import (
+    JsonObject,
+    JsonString,
+)
+from accessdenied.policy.model import (
+    Finding,
+)
+
+if TYPE_CHECKING:
+    pass
+
+from accessdenied.policy.checks._base import (
+    Context,
+    _allow,
+    _f,
+    _glob,
+    _key_node,
+    _resource_star,
+    _strings,
+    _sx,
+    _vx,
+    check,
+)
+from accessdenied.policy.checks.resources import (
+    _ACCOUNT_RX,
+)
+
+
+@check("passrole-wildcard", "warning", "iam:PassRole allowed on every role")
+def check_passrole(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if not _allow(st) or not _resource_star(st):
+            continue
+        node = st.elements.get("Action")
+        for n in _strings(node):
+            if (
+                n.value != "*"
+                and _may_be_iam(n.value)
+                and _glob(n.value, "iam:PassRole", True)
+            ):
+                yield _f(
+                    "passrole-wildcard",
+                    n,
+                    f'"{n.value}" allows iam:PassRole on every role: any service can '
+                    "then act with any role's permissions; list the role ARNs instead",
+                )
+                break
+        if st.elements.get("NotAction") is not None and "iam:passrole" not in {
+            v.lower() for v in _vx(st, "NotAction")
+        }:
+            yield _f(
+                "passrole-wildcard",
+                _key_node(st, "NotAction"),
+                "NotAction with Allow on every resource includes iam:PassRole on every "
+                "role",
+            )
+
+
+@check("allow-not-action", "warning", "NotAction with Allow grants everything else")
+def check_allow_not_action(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if _allow(st) and st.elements.get("NotAction") is not None:
+            yield _f(
+                "allow-not-action",
+                _key_node(st, "NotAction"),
+                "Allow with NotAction grants every action not listed, including "
+                "actions AWS adds later",
+            )
+
+
+@check("allow-not-resource", "warning", "NotResource with Allow grants everything else")
+def check_allow_not_resource(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if _allow(st) and st.elements.get("NotResource") is not None:
+            yield _f(
+                "allow-not-resource",
+                _key_node(st, "NotResource"),
+                "Allow with NotResource grants access to every resource not listed, "
+                "including ones created later",
+            )
+
+
+@check("allow-not-principal", "warning", "NotPrincipal with Allow")
+def check_allow_not_principal(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if _allow(st) and st.elements.get("NotPrincipal") is not None:
+            yield _f(
+                "allow-not-principal",
+                _key_node(st, "NotPrincipal"),
+                "Allow with NotPrincipal grants access to every principal not listed, "
+                "anonymous users included",
+            )
+
+
+@check("full-access", "warning", 'Allow "*" (or "*:*") on every resource')
+def check_full_access(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if not _allow(st) or "*" not in _vx(st, "Resource"):
+            continue
+        for n in _sx(st, "Action"):
+            if n.value in ("*", "*:*"):
+                yield _f(
+                    "full-access",
+                    n,
+                    f'"{n.value}" on "*" grants full administrator access',
+                )
+
+
+def _may_be_iam(action: str) -> bool:
+    """Whether an action pattern can match an `iam:` action at all (cheap filter)."""
+    prefix = action.partition(":")[0].lower()
+    return prefix == "iam" or "*" in prefix or "?" in prefix
+
+
+_ESCALATION = (
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:AddUserToGroup",
+    "iam:PutUserPermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+)
+
+
+@check(
+    "privilege-escalation",
+    "warning",
+    "actions that let a principal raise its own permissions, on every resource",
+)
+def check_privilege_escalation(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if not _allow(st) or not _resource_star(st):
+            continue
+        for n in _sx(st, "Action"):
+            if n.value in ("*", "*:*"):
+                continue  # full-access says it
+            if not _may_be_iam(n.value):
+                continue
+            hits = [a for a in _ESCALATION if _glob(n.value, a, True)]
+            if hits:
+                shown = ", ".join(hits[:3]) + ("..." if len(hits) > 3 else "")
+                yield _f(
+                    "privilege-escalation",
+                    n,
+                    f'"{n.value}" on every resource allows privilege escalation '
+                    f"({shown}); scope it to specific ARNs",
+                    actions=hits,
+                )
+
+
+@check(
+    "cross-account-trust-without-condition",
+    "warning",
+    "another account (or everyone) may assume the role with no condition",
+)
+def check_cross_account_trust(ctx: Context) -> Iterator[Finding]:
+    ptype = ctx.policy_type
+    for st in ctx.doc.statements:
+        if not _allow(st) or st.elements.get("Condition") is not None:
+            continue
+        acts = [v.lower() for v in _vx(st, "Action")]
+        assume = any(
+            a.startswith("sts:assumerole") or a in ("sts:*", "*") for a in acts
+        )
+        if not assume or (ptype not in (None, "trust") and ptype != "resource"):
+            continue
+        principal = st.elements.get("Principal")
+        nodes: list[JsonString] = []
+        if isinstance(principal, JsonString) and principal.value == "*":
+            nodes = [principal]
+        elif isinstance(principal, JsonObject):
+            for n in _strings(principal.get("AWS")):
+                v = n.value
+                if v == "*" or _ACCOUNT_RX.match(v) or v.endswith(":root"):
+                    nodes.append(n)
+        for n in nodes:
+            who = "anyone" if n.value == "*" else f"account {n.value}"
+            yield _f(
+                "cross-account-trust-without-condition",
+                n,
+                f"{who} may assume this role with no Condition: add "
+                "sts:ExternalId, aws:PrincipalOrgID or aws:PrincipalArn",
+            )
+
+
+@check(
+    "oidc-trust-without-subject",
+    "warning",
+    "a GitHub/OIDC web-identity trust without a subject condition",
+)
+def check_oidc_trust(ctx: Context) -> Iterator[Finding]:
+    """GitHub Actions OIDC trust must pin `token.actions.githubusercontent.com:sub`.
+
+    Without it, any repository on GitHub can assume the role (Access Analyzer:
+    "Missing github repo condition key").
+    """
+    for st in ctx.doc.statements:
+        principal = st.elements.get("Principal")
+        if not _allow(st) or not isinstance(principal, JsonObject):
+            continue
+        for n in _strings(principal.get("Federated")):
+            provider = n.value.rsplit("oidc-provider/", 1)[-1]
+            if provider != "token.actions.githubusercontent.com":
+                continue
+            keys: set[str] = set()
+            cond = st.elements.get("Condition")
+            if isinstance(cond, JsonObject):
+                for block in cond.members:
+                    if isinstance(block.value, JsonObject):
+                        keys.update(m.key.value.lower() for m in block.value.members)
+            if f"{provider}:sub" not in keys:
+                yield _f(
+                    "oidc-trust-without-subject",
+                    n,
+                    "any GitHub repository can assume this role: add a condition on "
+                    f'"{provider}:sub" (for example "repo:my-org/my-repo:*")',
+                )

@@ -1,0 +1,233 @@
+"""Position-aware YAML parsing into the `jsonpos` node tree (CloudFormation-aware).
+
+`parse_yaml(text)` turns a YAML document into the same `JsonNode` tree `parse_json`
+builds, every node carrying its span in the file. CloudFormation short-form intrinsics
+(`!Sub`, `!Ref`, `!GetAtt`, `!If`, ...) are kept as tagged nodes: a one-member object
+shaped like the long form (`{"Fn::Sub": ...}`, `{"Ref": ...}`) whose key spans the tag
+and has the tag text (`"!Sub"`) as its `raw`, so consumers read JSON and YAML
+templates alike. `resolve_intrinsics` turns intrinsics into placeholder strings
+("${...}") for the policy checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accessdenied.policy.jsonpos import (
+    JsonArray,
+    JsonBool,
+    JsonMember,
+    JsonNode,
+    JsonNull,
+    JsonNumber,
+    JsonObject,
+    JsonString,
+)
+from accessdenied.policy.model import Finding
+from accessdenied.text import LineIndex
+
+__all__ = [
+    "YamlParse",
+    "intrinsic_name",
+    "is_short_form",
+    "parse_yaml",
+    "resolve_intrinsics",
+]
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True, slots=True)
+class YamlParse:
+    """A YAML parse: the root node (None when empty or unparseable) and its errors."""
+
+    root: JsonNode | None
+    errors: tuple[Finding, ...]
+    lines: LineIndex
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str, lines: LineIndex | None = None) -> YamlParse:
+    """Parse the first YAML document of `text`; a syntax error is a `yaml-syntax` finding.
+
+    Never raises for bad input (an absurdly nested document yields no root).
+    """
+    import yaml
+
+    lines = lines if lines is not None else LineIndex(text)
+    try:
+        node = yaml.compose(text, Loader=_yaml_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        off = lines.offset(mark.line + 1, mark.column + 1) if mark is not None else 0
+        msg = getattr(exc, "problem", None) or str(exc)
+        finding = Finding(
+            "yaml-syntax",
+            "error",
+            lines.span(off, min(off + 1, len(text))),
+            f"YAML: {msg}",
+        )
+        return YamlParse(None, (finding,), lines)
+    except (RecursionError, ValueError):  # pragma: no cover - pathological input
+        return YamlParse(None, (), lines)
+    if node is None:
+        return YamlParse(None, (), lines)
+    try:
+        root = _YamlConverter(text, lines).convert(node)
+    except RecursionError:  # pragma: no cover - absurdly nested input
+        return YamlParse(None, (), lines)
+    return YamlParse(root, (), lines)
+
+
+class _YamlConverter:
+    def __init__(self, text: str, lines: LineIndex) -> None:
+        self.text = text
+        self.lines = lines
+
+    def off(self, mark: Any) -> int:
+        # Line/column (code points) rather than `index`: libyaml's index is not
+        # guaranteed to count code points.
+        return int(self.lines.offset(mark.line + 1, mark.column + 1))
+
+    def convert(self, node: Any, tagged: bool = False) -> JsonNode:
+        import yaml
+
+        s, e = self.off(node.start_mark), self.off(node.end_mark)
+        tag = node.tag or ""
+        if tag.startswith("!") and not tagged:
+            return self.tagged(node, tag, s, e)
+        if isinstance(node, yaml.MappingNode):
+            members = []
+            for k, v in node.value:
+                key = self.convert(k)
+                if not isinstance(key, JsonString):
+                    key = JsonString(
+                        key.start, key.end, self.lines, str(key.to_python()), "", True
+                    )
+                members.append(JsonMember(key, self.convert(v), None))
+            return JsonObject(s, e, self.lines, tuple(members), s, None, ())
+        if isinstance(node, yaml.SequenceNode):
+            items = tuple(self.convert(v) for v in node.value)
+            return JsonArray(s, e, self.lines, items, s, None, ())
+        value = node.value
+        if tagged:  # the argument of a short-form intrinsic: its text after the tag
+            s = self._after_tag(s, e, tag)
+            return JsonString(s, e, self.lines, value, self.text[s:e], True)
+        raw = self.text[s:e]
+        if not node.style:  # plain scalar (libyaml reports "", PyYAML None)
+            if tag == _BOOL_TAG:
+                return JsonBool(
+                    s, e, self.lines, value.lower() in ("true", "yes", "on")
+                )
+            if tag == _NULL_TAG:
+                return JsonNull(s, e, self.lines)
+            if tag in (_INT_TAG, _FLOAT_TAG):
+                try:
+                    num: int | float = int(value) if tag == _INT_TAG else float(value)
+                    return JsonNumber(s, e, self.lines, num, value)
+                except ValueError:
+                    pass
+        return JsonString(s, e, self.lines, value, raw, True)
+
+    def _after_tag(self, s: int, e: int, tag: str) -> int:
+        t = self.text
+        if t.startswith(tag, s):
+            s += len(tag)
+            while s < e and t[s] in " \t\r\n":
+                s += 1
+        return s
+
+    def tagged(self, node: Any, tag: str, s: int, e: int) -> JsonObject:
+        """`!Name arg` as the long form `{"Fn::Name": arg}`; the key spans the tag."""
+        name = tag[1:]
+        long_name = name if name in ("Ref", "Condition") else f"Fn::{name}"
+        tag_end = s + len(tag) if self.text.startswith(tag, s) else s
+        key = JsonString(s, tag_end, self.lines, long_name, tag, True)
+        value = self.convert(node, tagged=True)
+        return JsonObject(
+            s, e, self.lines, (JsonMember(key, value, None),), s, None, ()
+        )
+
+
+def intrinsic_name(node: JsonObject) -> str | None:
+    """The intrinsic function of a one-member `{"Ref"|"Fn::*"|"Condition": ...}` object."""
+    if len(node.members) == 1:
+        k = node.members[0].key.value
+        if k == "Ref" or k.startswith("Fn::") or k == "Condition":
+            return k
+    return None
+
+
+def is_short_form(node: JsonObject) -> bool:
+    """Whether an intrinsic object came from a YAML tag (`!Sub ...`)."""
+    return len(node.members) == 1 and node.members[0].key.raw.startswith("!")
+
+
+def _placeholder(node: JsonNode, label: str) -> JsonString:
+    raw = node.lines.text[node.start : node.end]
+    return JsonString(node.start, node.end, node.lines, "${" + label + "}", raw, True)
+
+
+def resolve_intrinsics(node: JsonNode) -> JsonNode:
+    """Replace CloudFormation intrinsic objects by placeholder strings.
+
+    `Fn::Sub` becomes its template string (its `${...}` read like policy variables),
+    `Fn::If` its first branch, anything else a "${Fn::Name}" placeholder.
+    """
+    if isinstance(node, JsonObject):
+        fn = intrinsic_name(node)
+        if fn is not None:
+            return _resolve_one(node, fn)
+        members = tuple(
+            JsonMember(
+                m.key,
+                resolve_intrinsics(m.value) if m.value is not None else None,
+                m.colon,
+            )
+            for m in node.members
+        )
+        return JsonObject(
+            node.start,
+            node.end,
+            node.lines,
+            members,
+            node.open,
+            node.close,
+            node.commas,
+        )
+    if isinstance(node, JsonArray):
+        return JsonArray(
+            node.start,
+            node.end,
+            node.lines,
+            tuple(resolve_intrinsics(i) for i in node.items),
+            node.open,
+            node.close,
+            node.commas,
+        )
+    return node
+
+
+def _resolve_one(node: JsonObject, fn: str) -> JsonNode:
+    arg = node.members[0].value
+    short = is_short_form(node)
+    if fn == "Fn::Sub":
+        s = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
+        if isinstance(s, JsonString):
+            raw = node.lines.text[node.start : node.end] if short else s.raw
+            return JsonString(node.start, node.end, node.lines, s.value, raw, True)
+    if fn == "Fn::If" and isinstance(arg, JsonArray) and len(arg.items) >= 2:
+        return resolve_intrinsics(arg.items[1])
+    label = fn
+    if short and isinstance(arg, JsonString):
+        label += f" {arg.value}"  # `!Ref Name` reads "${Ref Name}"
+    return _placeholder(node, label)
