@@ -14,14 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class TextEdit:
-    """Replace `text[start:end]` with `new_text` (offsets into the file text)."""
-
-    start: int
-    end: int
-    new_text: str
+# TextEdit and EditError live with the container protocol (containers import nothing
+# from fixes); re-exported here for the editors below and existing callers.
+from accessdenied.containers.base import EditError as EditError
+from accessdenied.containers.base import TextEdit as TextEdit
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
@@ -30,10 +26,6 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
         out = out[: e.start] + e.new_text + out[e.end :]
     return out
-
-
-class EditError(ValueError):
-    """The document cannot be edited safely (syntax errors, unexpected shape)."""
 
 
 @dataclass(frozen=True, slots=True)

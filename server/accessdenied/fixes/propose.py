@@ -22,10 +22,6 @@ from accessdenied.fixes.edits import (
     EditError,
     TextEdit,
     apply_edits,
-    detect_style,
-    extend_action,
-    find_extendable,
-    insert_statement,
     is_array,
     is_object,
     remove_statement,
@@ -35,7 +31,6 @@ from accessdenied.fixes.synthesize import (
     build_statement,
     grant_resource,
     make_sid,
-    principal_element,
 )
 from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
 
@@ -60,7 +55,6 @@ _SET_FIELD = {
     "boundary": "boundary",
     "session": "session",
 }
-EMBED_EDITABLE = ("json", "cfn-json", "terraform-heredoc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,23 +107,10 @@ def _statements(root: Any) -> tuple[Any, ...]:
     return tuple(node.items) if is_array(node) else ()
 
 
-def _sids(statements: Sequence[Any]) -> set[str]:
-    out = set()
-    for s in statements:
-        v = s.to_python()
-        if isinstance(v, dict) and isinstance(v.get("Sid"), str):
-            out.add(v["Sid"])
-    return out
-
-
 def _region(text: str, ref: PolicyRef | None) -> tuple[int, int]:
     if ref is not None and ref.span_in_file is not None:
         return ref.span_in_file.start, ref.span_in_file.end
     return 0, len(text)
-
-
-def _shift(edit: TextEdit, base: int) -> TextEdit:
-    return TextEdit(edit.start + base, edit.end + base, edit.new_text)
 
 
 def plan_grant(
@@ -140,63 +121,10 @@ def plan_grant(
     principal: str | None,
     region: tuple[int, int] | None = None,
 ) -> tuple[tuple[TextEdit, ...], str, dict[str, Any], str]:
-    """Edits that grant `actions` on `resource`: (edits, fix kind, statement, how)."""
-    start, end = region or (0, len(text))
-    if start == 0 or text[start - 1] == "\n":
-        # The document starts a line (standalone file, heredoc body): parse it alone.
-        sub = text[start:end]
-        root, _ = _parse(sub)
-    else:
-        # Embedded in a larger JSON file (CloudFormation JSON): parse the file, take the
-        # node, so indentation is measured against the real lines.
-        full, _ = _parse(text)
-        root = _node_at(full, start, end)
-        if root is None or not is_object(root):
-            raise EditError("the embedded policy document was not found")
-        sub = text
-        start = 0
-    stmts = _statements(root)
-    style = detect_style(sub, root, stmts)
-    principal_value = (
-        principal_element(principal) if kind in ("resource", "kms", "trust") else None
-    )
-    res = "*" if kind == "kms" else resource
-    target = find_extendable(stmts, res, principal_value, resource_key=kind != "trust")
-    sid = make_sid(actions, _sids(stmts))
-    stmt = build_statement(kind, actions, resource, principal, sid)
-    if target is not None:
-        present = {a.lower() for a in (_as_list(target.to_python().get("Action")))}
-        missing = [a for a in actions if a.lower() not in present]
-        if missing:
-            edit = extend_action(sub, target, missing, style)
-            sid_txt = target.to_python().get("Sid")
-            how = f"added to the Action of the existing statement {sid_txt or '#'}"
-            return (_shift(edit, start),), "extend-statement", stmt, how
-    edit, how = insert_statement(sub, root, stmt, style)
-    return (
-        (_shift(edit, start),),
-        "insert-statement",
-        stmt,
-        f"new statement {sid!r}: {how}",
-    )
+    """Edits that grant `actions` on `resource` in JSON text: (edits, kind, statement, how)."""
+    from accessdenied.containers.jsontext import plan_json_grant
 
-
-def _node_at(node: Any, start: int, end: int) -> Any:
-    """The node spanning exactly `start`..`end` (depth-first)."""
-    if node.span.start == start and node.span.end == end:
-        return node
-    if not (node.span.start <= start and end <= node.span.end):
-        return None
-    children: list[Any] = []
-    if is_object(node):
-        children = [m.value for m in node.members]
-    elif is_array(node):
-        children = list(node.items)
-    for child in children:
-        found = _node_at(child, start, end)
-        if found is not None:
-            return found
-    return None
+    return plan_json_grant(text, kind, actions, resource, principal, region)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -337,25 +265,56 @@ def verify(
     the document before it (its own errors are not the edit's).
     """
     try:
-        from accessdenied.policy import check_text  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # pragma: no cover
-        check_text = None
-    try:
         sub = new_text[region[0] : region[1]]
         doc = json.loads(sub)
     except ValueError as exc:
         return False, f"the edited document is not valid JSON: {exc}"
-    if check_text is not None:
-        new_errors = _error_findings(check_text, sub, ref.kind)
-        if old_text is not None:
+    if not isinstance(doc, dict):
+        return False, "the edited document is not a JSON object"
+    return verify_documents(
+        doc,
+        ref,
+        old_doc,
+        policy_set,
+        request,
+        granted_actions,
+        granted_resource,
+        check_after=sub,
+        check_before=old_text,
+    )
+
+
+def verify_documents(
+    doc: Mapping[str, Any],
+    ref: PolicyRef,
+    old_doc: Mapping[str, Any] | None,
+    policy_set: PolicySet,
+    request: Request,
+    granted_actions: Sequence[str],
+    granted_resource: str,
+    check_after: str | None = None,
+    check_before: str | None = None,
+) -> tuple[bool, str]:
+    """Check an edited document as evaluated (container references resolved).
+
+    `check_after`/`check_before` are JSON texts of the document for the checks (only
+    errors the edit introduces count).
+    """
+    try:
+        from accessdenied.policy import check_text  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover
+        check_text = None
+    if check_text is not None and check_after is not None:
+        new_errors = _error_findings(check_text, check_after, ref.kind)
+        if check_before is not None:
             # Only errors the edit introduces count; the document's own stay its own.
-            for key in _error_findings(check_text, old_text, ref.kind):
+            for key in _error_findings(check_text, check_before, ref.kind):
                 if key in new_errors:
                     new_errors.remove(key)
         if new_errors:
             return False, f"the edited document has errors: {new_errors[0][1]}"
     new_policy = Policy(
-        document=doc, name=ref.name or ref.path.name, file=str(ref.path)
+        document=dict(doc), name=ref.name or ref.path.name, file=str(ref.path)
     )
     after_set = _swap(policy_set, ref, old_doc, new_policy)
     decision = evaluate(request, after_set)
@@ -404,7 +363,31 @@ def fix_in_ref(
     kind = ref.kind
     if action.lower().startswith("sts:assumerole") and kind == "trust":
         actions = [info.name]
-    if ref.embed not in EMBED_EDITABLE:
+    # Containers import fixes.edits, so they are imported here, not at module level.
+    from accessdenied.containers import Grant, NotEditable, Plan, Site, container_for
+
+    container = container_for(ref.embed)
+    plan: Plan | None = None
+    why_not = ref.not_editable
+    if container is None and why_not is None:
+        why_not = (
+            f"{ref.path} embeds this policy as {ref.embed}, which cannot be edited "
+            "automatically yet"
+        )
+    if container is not None and why_not is None:
+        site = Site(
+            embed=ref.embed,
+            kind=kind,
+            span=_region(text, ref) if ref.span_in_file is not None else None,
+            logical=ref.name,
+        )
+        try:
+            plan = container.plan_grant(
+                text, site, Grant(kind, tuple(actions), resource, denial.principal)
+            )
+        except NotEditable as exc:
+            why_not = f"{ref.path}: {exc}"
+    if plan is None:
         stmt = build_statement(
             kind, actions, resource, denial.principal, make_sid(actions, set())
         )
@@ -415,32 +398,24 @@ def fix_in_ref(
             kind="explain-only",
             verified=False,
             explanation=(
-                f"{ref.path} embeds this policy as {ref.embed}, which cannot be edited "
-                f"automatically yet (JSON, CloudFormation JSON and Terraform heredocs can). "
-                f"Add this statement by hand:\n{json.dumps(stmt, indent=2)}"
+                f"{why_not}; nothing was written. Add this statement by hand:\n"
+                f"{json.dumps(stmt, indent=2)}"
             ),
             variant=variant,
             statement=stmt,
             ref=ref,
         )
-    region = _region(text, ref)
-    edits, fkind, stmt, how = plan_grant(
-        text, kind, actions, resource, denial.principal, region
-    )
-    old_doc = _doc_of(text, region)
-    new_text = apply_edits(text, edits)
-    delta = sum(len(e.new_text) - (e.end - e.start) for e in edits)
-    new_region = (region[0], region[1] + delta)
-    ok, why = _verify_region(
-        new_text,
-        new_region,
+    edits, fkind, stmt, how = plan.edits, plan.fix_kind, dict(plan.statement), plan.how
+    ok, why = verify_documents(
+        plan.after,
         ref,
-        old_doc,
-        policy_set,
-        denial,
+        plan.before,
+        _with_current(policy_set, ref, plan.before),
+        _request(denial, denial.resource or "*"),
         actions,
         resource,
-        text[region[0] : region[1]],
+        check_after=plan.check_after,
+        check_before=plan.check_before,
     )
     if kind == "trust":
         fkind = "edit-trust-policy" if fkind == "insert-statement" else fkind
@@ -461,30 +436,6 @@ def fix_in_ref(
         variant=variant,
         statement=stmt,
         ref=ref,
-    )
-
-
-def _verify_region(
-    new_text: str,
-    region: tuple[int, int],
-    ref: PolicyRef,
-    old_doc: Mapping[str, Any],
-    policy_set: PolicySet,
-    denial: Denial,
-    actions: Sequence[str],
-    resource: str,
-    old_text: str,
-) -> tuple[bool, str]:
-    return verify(
-        new_text,
-        ref,
-        region,
-        old_doc,
-        _with_current(policy_set, ref, old_doc),
-        _request(denial, denial.resource or "*"),
-        actions,
-        resource,
-        old_text,
     )
 
 

@@ -52,6 +52,8 @@ class PolicyRef:
     name: str | None = None
     #: Org level for SCP/RCP refs (0 = root).
     level: int | None = None
+    #: Why the container cannot edit this document (None: it can).
+    not_editable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,6 +510,7 @@ def _make(
                     target=b.target,
                     embed=b.embed,
                     name=b.logical,
+                    not_editable=b.not_editable,
                 )
             )
     by_name: dict[str, list[tuple[Path, str]]] = {}
