@@ -33,10 +33,28 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
+# Words people write where a resource would be: the message names no resource.
+PLACEHOLDER_RESOURCES = frozenset(
+    {"this resource", "the resource", "the specified resource", "resource"}
+)
+
+
 def clean_token(value: str | None) -> str | None:
+    """A principal/resource token without the quotes, brackets and punctuation around it."""
     if value is None:
         return None
-    value = value.strip().strip("\"'").strip()
-    while value.endswith((".", ",", ";", ":")) and not value.endswith("..."):
+    value = value.strip().strip("\"'`").strip()
+    # `<arn:...>` is a token in angle brackets; `<account id>` alone is a placeholder.
+    if value.startswith("<") and value.endswith(">") and value[1:5].lower() == "arn:":
+        value = value[1:-1].strip()
+    while value.endswith((".", ",", ";", ":", "!", "?")) and not value.endswith("..."):
         value = value[:-1]
-    return value or None
+    return value.strip("\"'`") or None
+
+
+def clean_resource(value: str | None) -> str | None:
+    """`clean_token`, with placeholder wordings ("this resource") as no resource."""
+    value = clean_token(value)
+    if value is not None and " ".join(value.split()).lower() in PLACEHOLDER_RESOURCES:
+        return None
+    return value

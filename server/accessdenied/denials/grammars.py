@@ -22,11 +22,17 @@ PREFILTER_LITERALS: tuple[str, ...] = (
     "explicitDeny",
     "have access to the model",
     "could not be used to assume",
+    "Code: 403",  # bodiless 403 envelopes: Java `Status Code: 403`, Go v2 `StatusCode: 403`
 )
 
 # A token of a principal/resource: no whitespace or quotes; `<account id>`-style
 # placeholders (which may contain a space) count as one token part.
-_TOK = r"(?:<(?!/)[^<>\n\"]{0,40}>|[^\s\"'<>\)\]\[,;])"
+_TOK = (
+    r"(?:<(?!/)[^<>\n\"`]{0,40}>|\[[^\[\]\n\"`]{1,40}\](?=[:/])|(?<=:)\"[^\"\n:]{1,40}\"(?=:)"
+    r"|[^\s\"'`<>\)\]\[,;])"
+)
+# An opening or closing quote mark around a token (markdown code, quoted values).
+_Q = r"[`'\"]?"
 
 WS = r"[ \t\n]*"
 
@@ -50,6 +56,8 @@ POLICY_TYPES = {
     "role trust policy": "resource",
     "trust policy": "resource",
 }
+# Words that start the clause after a resource, never part of its name.
+_CLAUSE = r"(?:because|with|due|for|and|after|when|while)\b"
 _PTYPE = (
     r"(?:identity-based\s*polic(?:y|ies)|resource-based\s*polic(?:y|ies)|"
     r"service\s*control\s*polic(?:y|ies)|resource\s*control\s*polic(?:y|ies)|"
@@ -62,24 +70,46 @@ _PTYPE = (
 # Found by its anchor; the principal is read backwards, the rest forwards.
 CORE_ANCHOR = re.compile(r"(?:is\s*)?not\s*authorized\s*to\s*perform:?", re.IGNORECASE)
 CORE_BEFORE = re.compile(
-    r"(?:User(?:(?::[ \t\n]*|[ \t]+(?=arn:))(?P<principal>"
+    r"(?:User(?:(?::[ \t\n]*|[ \t]+(?="
+    + _Q
+    + r"arn:))"
+    + _Q
+    + r"(?P<principal>"
     + _TOK
-    + r"{1,400}?)|[ \t\n]+(?:with\s*accountId:"
-    r"\s*[^\s]{1,40}\s*)?|)|(?P<you>You\s*are)|(?P<role>service\s*role))[ \t\n]*\Z"
+    + r"{1,400}?)"
+    + _Q
+    + r"|[ \t\n]+(?:with\s*accountId:"
+    r"\s*[^\s]{1,40}\s*)?|)|(?P<you>You\s*are)|(?P<role>service\s*role)"
+    # The principal ARN first, without `User:` ("Role arn:... is not authorized").
+    r"|(?<![\w:/.-])"
+    + _Q
+    + r"(?P<bare>arn:[A-Za-z0-9-]{1,20}:[A-Za-z0-9-]{1,40}:"
+    + _TOK
+    + r"{1,400}?)"
+    + _Q
+    + r")[ \t\n]*\Z"
 )
 CORE_AFTER = re.compile(
     r"[ \t]*\n?[ \t]*"
-    r"(?:(?P<action>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80})|null(?![\w-]))"
+    + _Q
+    + r"(?:(?P<action>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80})|null(?![\w-]))"
     r"|(?P<service>[a-z][a-z0-9-]{1,40})(?=[ \t]*\(truncated))"
-    r"(?:,[ \t]*(?P<more>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80}[ \t]*,?[ \t]*)"
+    + _Q
+    + r"(?:,[ \t]*(?P<more>(?:[A-Za-z][A-Za-z0-9-]{0,40}:[A-Za-z0-9*]{1,80}[ \t]*,?[ \t]*)"
     r"{1,10}))?"
     r"(?:[ \t\n]*on[ \t\n]*(?P<resource>(?:this|the\s*specified|the)\s*resource(?![\w:-])|"
     r"(?:(?:the\s*)?resource:?[ \t]*\n?[ \t]*)?"
-    r"(?P<resource2>\"[^\"\n]{1,600}\"|"
-    r"(?:(?:role|user|policy|group|instance-profile)\s(?=[\w-]))?"
+    r"(?P<resource2>\"[^\"\n]{1,600}\"|`[^`\n]{1,600}`|'[^'\n]{1,600}'|"
+    # IAM names some resources by type and name: `role x`, `access key AKIA...`.
+    r"(?:(?!"
+    + _CLAUSE
+    + r")[a-z][a-z-]{1,25}[ \t](?=[\w-])(?!"
+    + _CLAUSE
+    + r")){0,3}"
     + _TOK
     + r"{1,600}?))"
-    r"(?=because[ \t\n]|with\s*an\s*explicit|\.\s|\.$|\.\Z|[\s\"'\)\]\[,;]|</|\Z))?",
+    r"(?=because[ \t\n]|with\s*an\s*explicit|\.\s|\.$|\.\Z|[\s\"'`\)\]\[,;]|[!?](?:\s|\Z)"
+    r"|</|\Z))?",
 )
 # Reason clauses right after the sentence (searched in the few hundred characters after it).
 REASON_IMPLICIT = re.compile(
@@ -93,7 +123,7 @@ REASON_EXPLICIT = re.compile(
     r"(?P<transitive>\s*transitively\s*through\s*an?\s*service\s*control\s*policy)?"
     r"(?:[ \t]*:[ \t\n]*(?P<parn>(?:arn:[A-Za-z0-9-]{1,20}:[A-Za-z0-9-]{1,40}:|\.\.\./)"
     + _TOK
-    + r"{1,300}?)(?=\.?(?:[\s\"'\)\],;]|\Z)))?",
+    + r"{1,300}?)(?=\.?(?:[\s\"'`\)\],;]|\Z)))?",
     re.IGNORECASE,
 )
 REASON_S3 = re.compile(
@@ -154,7 +184,8 @@ MARKETPLACE = re.compile(
     r"\((?P<actions>[^)\n]{1,400})\)"
 )
 APIGW = re.compile(
-    r"User\s*is\s*not\s*authorized\s*to\s*access\s*this\s*resource"
+    r"User(?::[ \t]*" + _Q + r"(?P<principal>" + _TOK + r"{1,400}?)" + _Q + r"[ \t]+)?"
+    r"\s*is\s*not\s*authorized\s*to\s*access\s*this\s*resource"
     r"(?P<explicit>\s*with\s*an\s*explicit\s*deny(?:\s*in\s*an?\s*(?P<ptype>"
     + _PTYPE
     + r"))?)?"
@@ -182,7 +213,34 @@ CDK_ASSUME = re.compile(
 JAVA_FALLBACK = re.compile(
     r"(?P<cls>\w{1,80}Exception):[ \t]*(?P<msg>[^\n(]{0,400}?)[ \t]*\(Service:\s*"
     r"(?P<service>[^;,)\n]{1,60})[;,]\s*Status\s*Code:\s*(?P<status>\d{3})[;,]\s*"
-    r"(?:Error\s*Code:\s*(?P<code>[\w.]{1,80})[;,]\s*)?Request\s*ID:"
+    r"(?:Error\s*Code:\s*(?P<code>(?:\d{3}[ \t])?[\w.]{1,80})[;,]\s*)?Request\s*ID:"
+    r"\s*(?P<request_id>[^;,)\s]{0,80})"
+)
+# What an SDK prints as the message of an error response without a body (HEAD requests).
+BODILESS_MESSAGES = frozenset(
+    {"", "null", "forbidden", "403 forbidden", "none", "undefined"}
+)
+# JS SDK v2: `Forbidden: null` (or `[Forbidden: null]`), then the error's util.inspect props.
+JS_BODILESS = re.compile(
+    r"(?<![\w.$])\[?(?P<code>Forbidden|AccessDenied(?:Exception)?|UnauthorizedOperation"
+    r"|AuthorizationError):[ \t]*null\]?(?![\w-])"
+)
+JS_PROPS = re.compile(
+    r"(?<![\w$])code:[ \t]*'(?P<code>Forbidden|AccessDenied(?:Exception)?|"
+    r"UnauthorizedOperation|AuthorizationError|AccessDeniedException)',"
+    r"[^{}]{0,600}?statusCode:[ \t]*(?P<status>\d{3})"
+)
+JS_REQUEST_ID = re.compile(r"requestId:[ \t]*'(?P<request_id>[^'\n]{1,80})'")
+JS_SERVICE = re.compile(
+    r"aws-sdk/(?:lib|clients)/services?/(?P<service>[a-z0-9]{2,40})\.js"
+)
+# Go SDK v1 with an empty message: `AccessDeniedException: \n\tstatus code: 403, ...`.
+GO_V1_EMPTY = re.compile(
+    r"(?<![\w.])(?P<code>AccessDenied(?:Exception)?|UnauthorizedOperation|"
+    r"AuthorizationError(?:Exception)?|Forbidden(?:Exception)?|UnauthorizedException|"
+    r"NotAuthorized(?:Exception)?):[ \t]*\n?[ \t]*status\s*code:\s*(?P<status>\d{3}),"
+    r"\s*request\s*id:\s*(?P<request_id>[^\s,\"\\]{0,80})"
+    r"(?:,\s*host\s*id:\s*(?P<host>[^\s,\"]{1,200}))?"
 )
 # SDK exception classes that name their service.
 SERVICE_CLASS = re.compile(
@@ -225,7 +283,8 @@ CDK_CALL = re.compile(r"Call\s*failed:\s*(?P<operation>[a-z]\w{1,80})\(")
 # Suffixes right after the message.
 JAVA_SUFFIX = re.compile(
     r"[ \t\n.]*\(Service:\s*(?P<service>[^;,)\n]{1,60})[;,]\s*Status\s*Code:\s*"
-    r"(?P<status>\d{3})[;,]\s*(?:Error\s*Code:\s*(?P<code>[\w.]{1,80})[;,]\s*)?"
+    r"(?P<status>\d{3})[;,]\s*(?:Error\s*Code:\s*(?P<code>(?:\d{3}[ \t])?[\w.]{1,80})"
+    r"[;,]\s*)?"
     r"Request\s*ID:\s*(?P<request_id>[^;,)\s]{0,80})"
 )
 GO_V1_SUFFIX = re.compile(
@@ -262,7 +321,7 @@ NEGATIVE_CONTEXT = re.compile(
 AWS_CONTEXT = re.compile(
     r"aws|AWS|Amazon|amazon|\bS3\b|s3:|s3\.|botocore|boto3|AccessDenied|request id|"
     r"Request ID|RequestId|status code|Status Code|HostId|host id|Aws::|when calling the|"
-    r"operation error|https response error"
+    r"operation error|https response error|extendedRequestId|retryDelay|cfId:"
 )
 # Source code and docs that merely mention the grammar (a regex, an except clause).
 CODE_LINE = re.compile(

@@ -17,7 +17,7 @@ from typing import Any
 
 from accessdenied.denials import grammars as g
 from accessdenied.denials.cloudtrail import merge_cloudtrail
-from accessdenied.denials.draft import Draft, clean_token
+from accessdenied.denials.draft import Draft, clean_resource, clean_token
 from accessdenied.denials.model import Denial
 from accessdenied.denials.normalize import Normalized, normalize
 from accessdenied.denials.redact import redact
@@ -192,7 +192,7 @@ def _detect_core(norm: str, out: list[Draft]) -> None:
         before = g.CORE_BEFORE.search(norm, lo, start)
         if before is not None:
             start = before.start()
-            principal = before.group("principal")
+            principal = before.group("principal") or before.group("bare")
         line_s, line_e = _line_bounds(norm, m.start(), m.end())
         if g.CODE_LINE.search(norm, line_s, line_e):
             continue
@@ -211,9 +211,11 @@ def _detect_core(norm: str, out: list[Draft]) -> None:
             d.extra_actions = tuple(
                 a.strip() for a in after.group("more").split(",") if a.strip()
             )
-        d.resource = clean_token(after.group("resource2") or after.group("resource"))
+        d.resource = clean_resource(after.group("resource2") or after.group("resource"))
         if d.resource is not None:
             d.resource = re.sub(r"\s+", " ", d.resource)
+        elif after.group("resource"):
+            d.notes.append(f"the message names no resource ({_squash(after.group())})")
         # EC2's combined message: the sentence follows "You are not authorized ... operation."
         ec2 = None
         for e in g.EC2_MESSAGE.finditer(norm, max(0, d.start - 120), d.start):
@@ -271,6 +273,7 @@ def _setup_marketplace(d: Draft, m: re.Match[str]) -> None:
 
 def _setup_apigw(d: Draft, m: re.Match[str]) -> None:
     d.service = "execute-api"
+    d.principal = clean_token(m.group("principal"))
     if m.group("explicit"):
         d.decision = "explicit"
         if m.group("ptype"):
@@ -280,6 +283,20 @@ def _setup_apigw(d: Draft, m: re.Match[str]) -> None:
 def _setup_forbidden(d: Draft, m: re.Match[str]) -> None:
     if m.group("msg"):
         d.start = m.start("msg")
+
+
+# A queue URL names the queue (`https://sqs.<region>.amazonaws.com/<account>/<name>`); a bare
+# endpoint (`https://sqs.us-east-1.amazonaws.com/`) names no resource.
+_QUEUE_URL = re.compile(r"https?://[^/\s]+/[^/\s]{1,64}/[^/\s]{1,80}/?\Z")
+
+
+def _setup_sqs(d: Draft, m: re.Match[str]) -> None:
+    d.service = "sqs"
+    url = m.group("resource").rstrip(".")
+    if _QUEUE_URL.match(url):
+        d.resource = url.rstrip("/")
+    else:
+        d.notes.append(f"named in the message: {url}")
 
 
 def _setup_efs_csi(d: Draft, m: re.Match[str]) -> None:
@@ -311,7 +328,7 @@ _SIMPLE_DETECTORS: tuple[Callable[[str, list[Draft]], None], ...] = (
     _simple(g.EFS_CSI, "efs-csi", _setup_efs_csi),
     _simple(g.CDK_ASSUME, "cdk-assume", _setup_cdk_assume),
     _simple(g.BEDROCK, "bedrock", _setup_bedrock),
-    _simple(g.SQS, "sqs", _set(service="sqs", resource_is_endpoint=True)),
+    _simple(g.SQS, "sqs", _setup_sqs),
     _simple(g.KMS_CIPHERTEXT, "kms", _set(service="kms")),
     _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="secretsmanager")),
     _simple(g.LOGS_KMS, "logs-kms", _set(service="logs", resource_is_endpoint=True)),
@@ -355,19 +372,102 @@ def _detect_decoded(norm: str, out: list[Draft]) -> None:
         out.append(d)
 
 
+def _bodiless(status: str | None, msg: str | None) -> bool:
+    """A 403 whose body said nothing (HEAD requests): an authorization failure."""
+    return status == "403" and (msg or "").strip().lower() in g.BODILESS_MESSAGES
+
+
 def _detect_java_fallback(norm: str, out: list[Draft]) -> None:
     for m in g.JAVA_FALLBACK.finditer(norm):
         code = m.group("code") or ""
         cls = m.group("cls")
+        msg = m.group("msg").rstrip()
         if not (
-            _DENIAL_CODES.search(code) or _DENIAL_CODES.search(cls.rsplit(".", 1)[-1])
+            _DENIAL_CODES.search(code.replace(" ", ""))
+            or _DENIAL_CODES.search(cls.rsplit(".", 1)[-1])
+            or _bodiless(m.group("status"), msg)
         ):
             continue
-        msg = m.group("msg")
-        s = m.start("msg") if msg else m.start("cls")
-        d = Draft(s, m.start("msg") + len(msg) if msg else m.end("cls"), "java")
+        if msg:
+            d = Draft(m.start("msg"), m.start("msg") + len(msg), "java")
+        else:
+            # No message at all: the exception and its envelope are the denial text.
+            d = Draft(m.start("cls"), m.end(), "java")
+            d.request_id = m.group("request_id") or None
         d.service_hint = m.group("service")
         d.error_code = code or cls
+        out.append(d)
+
+
+def _detect_js_bodiless(norm: str, out: list[Draft], ix: _Index) -> None:
+    """JS SDK v2 `Forbidden: null` and its `code: 'Forbidden', statusCode: 403` props."""
+    last_header = -10_000
+    found: list[Draft] = []
+    for m in g.JS_BODILESS.finditer(norm):
+        if not ix.aws_near(m.start() - 1500, m.end() + 3000):
+            continue
+        d = Draft(m.start(), m.end(), "js-bodiless")
+        d.error_code = m.group("code")
+        d.request_id = _js_request_id(norm, m.end())
+        svc = g.JS_SERVICE.search(norm, m.end(), m.end() + 3000)
+        d.service_hint = svc.group("service") if svc else None
+        found.append(d)
+    headers = [d.start for d in found]
+    for m in g.JS_PROPS.finditer(norm):
+        if m.group("status") not in ("403", "400", "401"):
+            continue
+        i = bisect.bisect_right(headers, m.start()) - 1
+        if i >= 0 and m.start() - headers[i] < 6000:
+            continue  # the props of an error already reported by its header line
+        if m.start() - last_header < 600 or not ix.aws_near(
+            m.start() - 600, m.end() + 600
+        ):
+            continue
+        last_header = m.start()
+        d = Draft(m.start(), m.end(), "js-bodiless")
+        d.error_code = m.group("code")
+        d.request_id = _js_request_id(norm, max(0, m.start() - 600))
+        found.append(d)
+    out.extend(found)
+
+
+def _js_request_id(norm: str, pos: int) -> str | None:
+    rid = g.JS_REQUEST_ID.search(norm, pos, pos + 1500)
+    value = rid.group("request_id") if rid else None
+    return None if value in (None, "null", "undefined") else value
+
+
+def _detect_go_v1_empty(norm: str, out: list[Draft]) -> None:
+    for m in g.GO_V1_EMPTY.finditer(norm):
+        d = Draft(m.start(), m.end(), "go-v1-empty")
+        d.error_code = m.group("code")
+        d.request_id = m.group("request_id") or None
+        if m.group("host"):
+            d.service_hint = "s3"  # only S3 returns a host id
+        out.append(d)
+
+
+def _detect_go_v2(norm: str, out: list[Draft]) -> None:
+    """Go SDK v2 envelopes whose message no grammar knows (or that have none: HEAD 403)."""
+    for m in g.GO_V2.finditer(norm):
+        code = m.group("code")
+        if code:
+            if not _DENIAL_CODES.search(code):
+                continue
+        elif m.group("status") != "403":
+            continue
+        end = m.end()
+        eol = norm.find("\n", end, end + 400)
+        msg_end = end + 400 if eol == -1 else eol
+        msg = norm[end:msg_end].rstrip()
+        e = end + len(msg) if code and msg else end
+        while e > m.start() and norm[e - 1] in " ,\t":
+            e -= 1
+        d = Draft(m.start(), e, "go-v2")
+        d.error_code = code or m.group("status")
+        d.operation = m.group("operation")
+        d.service_hint = m.group("service")
+        d.request_id = m.group("request_id") or None
         out.append(d)
 
 
@@ -541,6 +641,9 @@ def _scan_normalized(norm: str) -> list[Draft]:
     _detect_s3_bare(norm, drafts, ix)
     _detect_botocore_fallback(norm, drafts)
     _detect_java_fallback(norm, drafts)
+    _detect_js_bodiless(norm, drafts, ix)
+    _detect_go_v1_empty(norm, drafts)
+    _detect_go_v2(norm, drafts)
     kept = _claim(drafts)
     # An envelope whose message continues on the next line belongs to that message.
     filtered: list[Draft] = []
