@@ -48,7 +48,12 @@ def _workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def _argv(nvim: Path, headless: bool, early_setup: bool = False) -> list[str]:
+def _argv(
+    nvim: Path,
+    headless: bool,
+    early_setup: bool = False,
+    log: str = "logs/terminal.log",
+) -> list[str]:
     argv = [str(nvim)]
     if headless:
         argv.append("--headless")
@@ -68,7 +73,7 @@ def _argv(nvim: Path, headless: bool, early_setup: bool = False) -> list[str]:
         "NONE",
         "--cmd",
         f"set rtp+={PLUGIN}",
-        "logs/terminal.log",
+        log,
         "-S",
         str(DRIVER),
     ]

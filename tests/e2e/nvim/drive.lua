@@ -5,6 +5,9 @@
 -- JSON file $AD_E2E_OUT (pytest asserts on them); the exit status is 0 only if every step ran.
 -- $AD_E2E_SHOT_READY / $AD_E2E_SHOT_GO: screenshot mode (run in tmux): show the hover, signal,
 -- wait for the picture, and stop before the fix.
+-- $AD_E2E_ACTION: the denied action whose diagnostic is used (default s3:PutObject);
+-- $AD_E2E_PICK=first applies the first quick fix offered (default: the preferred one). The
+-- diagnostic's relatedInformation and the files the first quick fix edits are recorded too.
 local out = { steps = {} }
 local t0 = vim.loop.hrtime()
 local function ms()
@@ -86,12 +89,13 @@ for _, d in ipairs(diags) do
   table.insert(out.diagnostics, { lnum = d.lnum, col = d.col, message = d.message, source = d.source, code = d.code })
 end
 
--- The s3:PutObject denial (line 2 of examples/logs/terminal.log).
+-- The s3:PutObject denial (line 2 of examples/logs/terminal.log), or $AD_E2E_ACTION's.
+local denied = vim.env.AD_E2E_ACTION or "s3:PutObject"
 local target
 for _, d in ipairs(diags) do
-  if d.message:find("s3:PutObject", 1, true) then target = d end
+  if d.message:find(denied, 1, true) then target = d end
 end
-if not target then return fail("no diagnostic mentions s3:PutObject") end
+if not target then return fail("no diagnostic mentions " .. denied) end
 
 local function request(method, params, timeout)
   if new then
@@ -141,39 +145,78 @@ end
 
 -- Quick fix for the diagnostic under the cursor.
 local params = range_params()
-local lsp_diag
--- 0.10+ keeps the whole LSP diagnostic in user_data.lsp; 0.7 only its extra fields.
-if vim.fn.has("nvim-0.10") == 1 and target.user_data and target.user_data.lsp then
-  lsp_diag = target.user_data.lsp
-else
-  for _, d in ipairs(vim.lsp.diagnostic.get_line_diagnostics(buf, target.lnum)) do
-    if d.message:find("s3:PutObject", 1, true) then lsp_diag = d end
+-- The LSP diagnostic behind a vim.diagnostic one: 0.10+ keeps it whole in user_data.lsp; 0.7
+-- only its extra fields (relatedInformation, data), merged back by get_line_diagnostics.
+local function lsp_diagnostic(d)
+  if vim.fn.has("nvim-0.10") == 1 and d.user_data and d.user_data.lsp then
+    return d.user_data.lsp
+  end
+  for _, l in ipairs(vim.lsp.diagnostic.get_line_diagnostics(buf, d.lnum)) do
+    if l.message:find(denied, 1, true) then return l end
   end
 end
+local function related_of(l)
+  local rel = {}
+  for _, r in ipairs((l and l.relatedInformation) or {}) do
+    table.insert(rel, { path = vim.uri_to_fname(r.location.uri), message = r.message })
+  end
+  return rel
+end
+local lsp_diag = lsp_diagnostic(target)
+if not lsp_diag then return fail("the denial's LSP diagnostic is not known to the client") end
+out.related_at_first = related_of(lsp_diag)
 params.context = { diagnostics = { lsp_diag }, only = { "quickfix" } }
 out.code_action_params = params
 local actions, aerr = request("textDocument/codeAction", params)
 if not actions or #actions == 0 then return fail("no code actions: " .. vim.inspect(aerr)) end
 out.actions = {}
 for _, a in ipairs(actions) do table.insert(out.actions, a.title) end
-local action = actions[1]
-for _, a in ipairs(actions) do
-  if a.isPreferred then action = a; break end
+local function resolve(a)
+  if not a.edit and a.data ~= nil then
+    local resolved, rerr = request("codeAction/resolve", a)
+    if not resolved then return nil, "codeAction/resolve failed: " .. vim.inspect(rerr) end
+    return resolved
+  end
+  return a
 end
-if not action.edit and action.data ~= nil then
-  local resolved, rerr = request("codeAction/resolve", action)
-  if not resolved then return fail("codeAction/resolve failed: " .. vim.inspect(rerr)) end
-  action = resolved
+local function edited_paths(edit)
+  local paths = {}
+  for uri, _ in pairs(edit.changes or {}) do table.insert(paths, vim.uri_to_fname(uri)) end
+  for _, change in ipairs(edit.documentChanges or {}) do
+    if change.textDocument then table.insert(paths, vim.uri_to_fname(change.textDocument.uri)) end
+  end
+  return paths
 end
+local first, ferr = resolve(actions[1])
+if not first then return fail(ferr) end
+out.first_action = { title = first.title, paths = first.edit and edited_paths(first.edit) or {} }
+-- The denial diagnostic's related information, once the server has explained the denial
+-- (it may republish the diagnostic when the workspace index is ready): waited for, bounded.
+out.related = out.related_at_first
+vim.wait(10000, function()
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    if d.message:find(denied, 1, true) then
+      out.related = related_of(lsp_diagnostic(d))
+      if #out.related > 0 then return true end
+    end
+  end
+  return false
+end, 50)
+step("related information")
+local action = first
+if vim.env.AD_E2E_PICK ~= "first" then
+  for _, a in ipairs(actions) do
+    if a.isPreferred then action = a; break end
+  end
+end
+local rerr
+action, rerr = resolve(action)
+if not action then return fail(rerr) end
 if not action.edit then return fail("the quick fix has no edit: " .. vim.inspect(action)) end
 out.applied = action.title
 step("code action")
 vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
 vim.cmd("silent wall")
-out.modified = {}
-for uri, _ in pairs(action.edit.changes or {}) do table.insert(out.modified, vim.uri_to_fname(uri)) end
-for _, change in ipairs(action.edit.documentChanges or {}) do
-  if change.textDocument then table.insert(out.modified, vim.uri_to_fname(change.textDocument.uri)) end
-end
+out.modified = edited_paths(action.edit)
 step("applied and saved")
 finish(0)
