@@ -8,6 +8,7 @@ the only place that turns these into 0-based UTF-16 (or UTF-8/32) LSP positions.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 
@@ -110,3 +111,50 @@ class LineIndex:
 def utf16_len(text: str) -> int:
     """Length of `text` in UTF-16 code units (what LSP counts by default)."""
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+# Terminal escape sequences a log may carry (ECMA-48): OSC/DCS/APC/PM/SOS strings up to
+# their terminator (BEL or ST), CSI sequences, 8-bit C1 forms and two-byte escapes.
+_ESCAPE_SEQ = re.compile(
+    r"\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[P_^X][^\x1b\x9c]*(?:\x1b\\|\x9c)?"
+    r"|\x1b\[[0-?]*[ -/]*[@-~]?"
+    r"|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Unicode bidirectional controls (Trojan Source, CVE-2021-42574) and invisible marks.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without terminal escape sequences and C0/C1 control characters.
+
+    Tabs become spaces and line breaks are kept only as `\\n`; bidi controls are shown
+    as `<U+XXXX>` (see `neutralize_bidi`). For anything printed to a terminal.
+    """
+    text = _ESCAPE_SEQ.sub("", text)
+    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    return neutralize_bidi(text)
+
+
+def neutralize_bidi(text: str) -> str:
+    """Bidi control characters made visible as `<U+202E>` (messages, hovers)."""
+    if not _BIDI.search(text):
+        return text
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
+
+
+def escape_bidi_json(text: str) -> str:
+    """Bidi controls as `\\uXXXX` escapes: the same JSON string value, but visible."""
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def has_bidi(text: str) -> bool:
+    """Whether `text` holds a bidi control character."""
+    return _BIDI.search(text) is not None

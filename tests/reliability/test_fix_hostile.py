@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
@@ -44,14 +45,8 @@ def _fix(policy: Path, *extra: str, denial: str = DENIAL) -> int:
             b'[{"Version": "2012-10-17", "Statement": []}]\n',
             "accessdenied fix: array.json: not a policy (the top level is not an object)\n",
         ),
-        (
-            "bom.json",
-            b"\xef\xbb\xbf" + EMPTY,
-            "accessdenied fix: bom.json:1:1: the policy does not parse "
-            "(unexpected character '\ufeff'); not modified\n",
-        ),
     ],
-    ids=["invalid-json", "json-array", "utf8-bom"],
+    ids=["invalid-json", "json-array"],
 )
 def test_fix_write_refuses_hostile_policy_and_keeps_bytes(
     here: Path,
@@ -68,6 +63,25 @@ def test_fix_write_refuses_hostile_policy_and_keeps_bytes(
     assert err == message
     assert policy.read_bytes() == content
     assert sorted(p.name for p in here.iterdir()) == [".git", name]  # no temp left
+
+
+def test_fix_write_keeps_utf8_bom_and_yields_valid_json(here: Path) -> None:
+    """Issue 18: a UTF-8 BOM policy is fixed like any other, and keeps its BOM."""
+    policy = here / "bom.json"
+    policy.write_bytes(b"\xef\xbb\xbf" + EMPTY)
+    assert _fix(policy, "--write") == 0
+    data = policy.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert not data[3:].startswith(b"\xef\xbb\xbf")
+    doc = json.loads(data[3:])
+    assert doc["Statement"] == [
+        {
+            "Sid": "AllowS3PutObject",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::acme/k",
+        }
+    ]
 
 
 def test_fix_write_on_read_only_policy_exits_2_unchanged(

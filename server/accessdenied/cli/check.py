@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accessdenied import safeio
+
 if TYPE_CHECKING:
     from accessdenied.policy import Finding
 
@@ -66,7 +68,10 @@ def _walk(root: Path) -> Iterator[Path]:
             d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
         )
         for name in sorted(filenames):
-            if name.lower().endswith(SUFFIXES):
+            # FIFOs, sockets, devices (and links to them) are skipped, never opened.
+            if name.lower().endswith(SUFFIXES) and not safeio.is_special_file(
+                Path(dirpath) / name
+            ):
                 yield Path(dirpath) / name
 
 
@@ -90,8 +95,8 @@ def _targets(paths: list[str]) -> tuple[list[tuple[str, bool]], list[str]]:
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return fh.read()
+    # Bounded and FIFO/device-safe (safeio); invalid UTF-8 stays an error.
+    return safeio.read_text(path, errors="strict")
 
 
 def check_file(

@@ -6,6 +6,10 @@
 Prints a unified diff (or writes the file atomically with --write). Exit 0 when fixed,
 1 when no edit can fix it (the reason and the deciding statement on stderr), 2 on bad
 input (unreadable files, a policy that does not parse: such files are never modified).
+
+The workspace root (--root, else cwd, else the folder of a config at or below cwd next to
+the log or policy) is a boundary: --write never touches a file outside it (symlinks
+resolved), and paths are shown relative to cwd or the root. A UTF-8 BOM is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+LOG_LIMIT = 512 * 1024 * 1024  # --log is read whole; larger logs: `scan` them first
 
 
 def add_parser(sub: Any) -> None:
@@ -73,9 +78,14 @@ def _pick_denial(args: argparse.Namespace) -> Any:
             _err("accessdenied fix: no AccessDenied message found in --denial-text")
             return EXIT_USAGE
         return denials[0]
+    from accessdenied import safeio
+
     path, line = _split_log(args.log)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = safeio.read_text(path, LOG_LIMIT)
+    except safeio.UnsafeFileError as exc:
+        _err(f"accessdenied fix: cannot read {exc}")
+        return EXIT_USAGE
     except OSError as exc:
         _err(f"accessdenied fix: cannot read {path}: {exc.strerror or exc}")
         return EXIT_USAGE
@@ -91,10 +101,12 @@ def _pick_denial(args: argparse.Namespace) -> Any:
     return denials[0]
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str, bom: bool = False) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(
+            fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline=""
+        ) as fh:
             fh.write(text)
         with contextlib.suppress(OSError):
             os.chmod(tmp, path.stat().st_mode & 0o7777)
@@ -102,6 +114,24 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as git and `patch` see them: split after `\n` only.
+
+    U+2028, NEL, FF and a lone CR inside a line are content (str.splitlines splits there).
+    """
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _unsafe_insert(edits: Any) -> str | None:
+    """Why the inserted text must not be written (a credential), or None."""
+    from accessdenied.denials import redact
+
+    for e in edits:
+        if redact(e.new_text) != e.new_text or "<redacted>" in e.new_text:
+            return "the statement would contain a credential from the log"
+    return None
 
 
 def _workspace_root(args: argparse.Namespace) -> Path:
@@ -116,21 +146,38 @@ def _workspace_root(args: argparse.Namespace) -> Path:
         hints.append(_split_log(args.log)[0])
     if args.policy:
         hints.append(Path(args.policy))
+    # A config next to (or above, up to cwd) the log or policy names the workspace; one
+    # above cwd is someone else's and is not used.
     for hint in hints:
-        config = find_config(hint.resolve().parent)
-        if config is not None and config.parent != cwd:
-            return config.parent
+        folder = hint.resolve().parent
+        if not _within(folder, cwd):
+            continue
+        for candidate in (folder, *folder.parents):
+            config = find_config(candidate)
+            if config is not None:
+                return config.parent
+            if candidate == cwd:
+                break
     return cwd
 
 
+def _within(path: Path, root: Path) -> bool:
+    from accessdenied import safeio
+
+    return safeio.is_within(path, (root,))
+
+
 def _display(path: str, root: Path) -> str:
-    """The path relative to cwd (so the diff applies with `git apply`), else to root."""
-    for base in (Path.cwd().resolve(), root):
+    """The path relative to cwd (so the diff applies with `git apply`), else to root.
+
+    A path outside both stays absolute (and diff headers then carry no `a/`/`b/`).
+    """
+    for base in (Path.cwd().resolve(), root.resolve()):
         try:
             return Path(path).resolve().relative_to(base).as_posix()
         except ValueError:
             continue
-    return path
+    return str(Path(path).resolve())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,13 +192,17 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         _err(f"accessdenied fix: --root {root} is not a directory")
         return EXIT_USAGE
+    from accessdenied import safeio
+
     policy = Path(args.policy) if args.policy else None
     if policy is not None:
         try:
-            with policy.open(encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            _err(f"accessdenied fix: cannot read {policy}: {exc}")
+            text = safeio.read_text(policy)
+        except safeio.UnsafeFileError as exc:
+            _err(f"accessdenied fix: cannot read {exc}")
+            return EXIT_USAGE
+        except OSError as exc:
+            _err(f"accessdenied fix: cannot read {policy}: {exc.strerror or exc}")
             return EXIT_USAGE
         from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
 
@@ -177,9 +228,21 @@ def run(args: argparse.Namespace) -> int:
     index = build_index(root)
     if index.config_error is not None:
         _err(f"accessdenied fix: warning: {index.config_error} (config ignored)")
+    for b in index.boundary:
+        _err(
+            f"accessdenied fix: warning: {_display(str(b.path), root)}:{b.line}: {b.message}"
+        )
+    from accessdenied.denials import redact
+    from accessdenied.text import strip_controls
+
     _err(
-        f"denial: {denial.principal} -> {denial.action} on {denial.resource or '*'}"
-        f" ({denial.decision}{', ' + denial.policy_type if denial.policy_type else ''})"
+        strip_controls(
+            redact(
+                f"denial: {denial.principal} -> {denial.action} on "
+                f"{denial.resource or '*'} ({denial.decision}"
+                f"{', ' + denial.policy_type if denial.policy_type else ''})"
+            )
+        )
     )
     try:
         fixes = propose_fixes(denial, index, policy=policy, variants=(args.variant,))
@@ -214,20 +277,35 @@ def run(args: argparse.Namespace) -> int:
             _err(f"unverified edit of {f.path} not applied: {f.explanation}")
         return EXIT_FOUND
     fix = editing[0]
-    path = Path(fix.path)
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            before = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        _err(f"accessdenied fix: cannot read {path}: {exc}")
-        return EXIT_USAGE
-    after = apply_edits(before, fix.edits)
+    # Write the real file (a symlink inside the workspace stays a symlink).
+    path = Path(os.path.realpath(fix.path))
     shown = _display(fix.path, root)
+    try:
+        raw = safeio.read_bytes(path)
+    except safeio.UnsafeFileError as exc:
+        _err(f"accessdenied fix: cannot read {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        _err(f"accessdenied fix: cannot read {shown}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    bom = safeio.has_utf8_bom(raw)
+    before = safeio.decode_text(raw)
+    after = apply_edits(before, fix.edits)
+    unsafe = _unsafe_insert(fix.edits)
+    if unsafe:
+        _err(f"accessdenied fix: {shown}: {unsafe}; not modified")
+        return EXIT_USAGE
     _err(f"editing {shown}: {fix.title}")
     if fix.ref is not None:
         _err(f"why this file: {fix.ref.reason} ({fix.ref.confidence})")
     _err(fix.explanation)
     if args.write:
+        if not _within(path, root):
+            _err(
+                f"accessdenied fix: {shown} is outside the workspace {root}; "
+                "not modified (pass --root to widen the workspace)"
+            )
+            return EXIT_USAGE
         # Read-only means no write bit (root ignores permissions, so look at the mode).
         if not path.stat().st_mode & 0o200 or not os.access(path, os.W_OK):
             _err(
@@ -235,7 +313,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         try:
-            _write_atomic(path, after)
+            _write_atomic(path, after, bom)
         except OSError as exc:
             _err(
                 f"accessdenied fix: cannot write {shown}: "
@@ -244,11 +322,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         _err(f"wrote {shown}")
         return EXIT_OK
+    absolute = os.path.isabs(shown)
     diff = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{shown}",
-        tofile=f"b/{shown}",
+        _lines(before),
+        _lines(after),
+        fromfile=shown if absolute else f"a/{shown}",
+        tofile=shown if absolute else f"b/{shown}",
     )
     sys.stdout.writelines(diff)
     return EXIT_OK

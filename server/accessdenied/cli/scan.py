@@ -124,12 +124,20 @@ def why(d: Denial) -> str:
     return "the message does not say which policy denied it"
 
 
+def _clean(value: str) -> str:
+    """Log-derived text safe for a terminal: no escape sequences, controls or bidi."""
+    from accessdenied.text import strip_controls
+
+    return strip_controls(value).replace("\n", " ")
+
+
 def _format_text(found: list[tuple[str, Denial]], color: bool, nfiles: int) -> str:
     from accessdenied.cli.output import Painter
     from accessdenied.denials import redact
 
     p = Painter(color)
     lines: list[str] = []
+    found = [(_clean(f), _clean_denial(d)) for f, d in found]
     for file, d in found:
         code = d.error_code or ("AccessDenied" if d.source != "decoded" else "decoded")
         if d.source == "cloudtrail":
@@ -158,7 +166,7 @@ def _format_text(found: list[tuple[str, Denial]], color: bool, nfiles: int) -> s
             lines.append(
                 "  decode:   aws sts decode-authorization-message --encoded-message <blob>"
             )
-        snippet = redact(d.text).replace("\n", " ")
+        snippet = _clean(redact(d.text))
         if len(snippet) > 160:
             snippet = snippet[:157] + "..."
         lines.append(p.dim(f"  text:     {snippet}"))
@@ -219,6 +227,27 @@ def _sarif(found: list[tuple[str, Denial]]) -> dict[str, Any]:
             )
         )
     return sarif_log(rules, results)
+
+
+def _clean_denial(d: Denial) -> Denial:
+    """`d` with every printed text field passed through `_clean`."""
+    import dataclasses
+
+    def c(value: str | None) -> str | None:
+        return _clean(value) if value else value
+
+    return dataclasses.replace(
+        d,
+        text=_clean(d.text),
+        principal=c(d.principal),
+        resource=c(d.resource),
+        action=c(d.action),
+        operation=c(d.operation),
+        policy_arn=c(d.policy_arn),
+        error_code=c(d.error_code),
+        notes=tuple(_clean(n) for n in d.notes),
+        extra_actions=tuple(_clean(a) for a in d.extra_actions),
+    )
 
 
 def _redacted(d: Denial) -> Denial:

@@ -9,12 +9,20 @@ REDACTED = "<redacted>"
 _ACCESS_KEY = re.compile(
     r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])"
 )
+# Key names in every spelling seen in the wild: env vars (AWS_SECRET_ACCESS_KEY=), CLI
+# flags (--aws-secret-access-key X), config files (aws_secret_access_key = X), YAML
+# (secret-access-key: X), JSON ("SecretAccessKey": "X"), HTTP (X-Amz-Security-Token: X).
+_W = r"[-_ ]?"
+_ASSIGN = r"[\"']?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"']?"
 _SECRET = re.compile(
-    r"(?i)((?:aws_?)?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+    rf"(?i)((?:aws{_W})?secret{_W}(?:access{_W})?key{_ASSIGN})([A-Za-z0-9/+=]{{8,}})"
 )
 _TOKEN = re.compile(
-    r"(?i)((?:aws_?)?(?:session|security)_?token[\"']?\s*[:=]\s*[\"']?|x-amz-security-token[=:]\s*)"
-    r"([A-Za-z0-9/+=%]{40,})"
+    rf"(?i)((?:aws{_W})?(?:session|security){_W}token{_ASSIGN})([A-Za-z0-9/+=%]{{16,}})"
+)
+# SigV4 signatures (query string X-Amz-Signature=, Authorization header Signature=).
+_SIGNATURE = re.compile(
+    rf"(?i)((?:x-amz-)?signature{_ASSIGN}|(?<![A-Za-z0-9-])signature=)([0-9a-f]{{32,}})"
 )
 # Session tokens have recognisable base64 starts even without a key name.
 _BARE_TOKEN = re.compile(
@@ -23,7 +31,7 @@ _BARE_TOKEN = re.compile(
 
 
 def redact(text: str) -> str:
-    """`text` with AWS access key ids (AKIA/ASIA...), secret keys and session tokens masked.
+    """`text` with AWS access key ids, secret keys, session tokens and signatures masked.
 
     Key ids keep their 4-letter type prefix (`AKIA<redacted>`) so a reader still sees what
     kind of credential was there. Unique ids (AROA/AIDA) are not secrets and stay.
@@ -32,5 +40,6 @@ def redact(text: str) -> str:
         return text
     text = _SECRET.sub(lambda m: m.group(1) + REDACTED, text)
     text = _TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _SIGNATURE.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BARE_TOKEN.sub(REDACTED, text)
     return _ACCESS_KEY.sub(lambda m: m.group(1)[:4] + REDACTED, text)

@@ -4,10 +4,14 @@ Both feed complete lines to an `IncrementalScanner`, which keeps a small context
 already seen (so a message that spans a feed boundary is still parsed whole), skips blocks
 without a prefilter literal at C speed, and reports each denial once with positions in the
 whole stream. Bytes are decoded as UTF-8 with replacement; NUL bytes are treated as text.
+UTF-16 files (with a BOM, or BOM-less as Windows PowerShell's `>` writes them) are
+transcoded on the fly. Files are opened through `safeio`: FIFOs, sockets and devices
+(and symlinks to them) are never read.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import threading
@@ -17,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from accessdenied import safeio
 from accessdenied.denials import grammars as g
 from accessdenied.denials.model import Denial
 from accessdenied.denials.scan import scan_text
@@ -26,6 +31,7 @@ CHUNK = 1 << 20  # bytes read at a time
 CONTEXT = 8 << 10  # bytes of already-scanned text rescanned with the next block
 MAX_LINE = 4 << 20  # a line longer than this is cut (memory bound)
 _HEAD = 64  # bytes remembered from the start of a followed file
+_MARK = 64  # bytes remembered just before the read offset (rewrite detection)
 WINDOW = 6000  # bytes of context either side of a prefilter hit
 _LITERALS = tuple(lit.encode() for lit in g.PREFILTER_LITERALS)
 _MAXLIT = max(len(x) for x in _LITERALS)
@@ -238,13 +244,38 @@ def _chars_range(data: bytes, start: int, end: int) -> int:
     return _chars(data[start:end])
 
 
+class _Transcoder:
+    """UTF-16 bytes -> UTF-8 bytes, incrementally (odd bytes wait for their pair)."""
+
+    def __init__(self, encoding: str) -> None:
+        self._dec = codecs.getincrementaldecoder(encoding)("replace")
+
+    def __call__(self, data: bytes, final: bool = False) -> bytes:
+        return self._dec.decode(data, final).lstrip("\ufeff").encode("utf-8")
+
+
+def _transcoder(head: bytes) -> _Transcoder | None:
+    enc = safeio.sniff_encoding(head)
+    return _Transcoder(enc) if enc.startswith("utf-16") else None
+
+
 def scan_file(path: str | os.PathLike[str]) -> Iterator[Denial]:
-    """Every denial in the file at `path`, streamed; memory bounded by CHUNK + MAX_LINE."""
+    """Every denial in the file at `path`, streamed; memory bounded by CHUNK + MAX_LINE.
+
+    Raises `safeio.UnsafeFileError` (an OSError) for FIFOs, sockets and devices.
+    """
     scanner = IncrementalScanner()
     pending = b""
-    with open(path, "rb") as fh:
+    with safeio.open_regular(path) as fh:
+        first = True
+        transcode: _Transcoder | None = None
         while True:
             data = fh.read(CHUNK)
+            if first:
+                transcode = _transcoder(data)
+                first = False
+            if transcode is not None:
+                data = transcode(data, final=not data)
             if not data:
                 break
             buf = pending + data
@@ -274,7 +305,9 @@ class LogTail:
         self._offset = 0
         self._ident: tuple[int, int] | None = None
         self._head = b""  # the file's first bytes, to notice a rewrite
+        self._mark = b""  # the bytes just before _offset, to notice a rewrite
         self._partial = b""
+        self._transcode: _Transcoder | None = None
 
     @property
     def offset(self) -> int:
@@ -286,17 +319,26 @@ class LogTail:
         self._offset = 0
         self._partial = b""
         self._head = b""
+        self._mark = b""
+        self._transcode = None
         self._ident = ident
 
     def _same_head(self, fh: IO[bytes]) -> bool:
-        """Whether the file still starts with the bytes it started with.
+        """Whether the file still holds its start and the bytes just before the offset.
 
-        This catches a truncate-and-rewrite that outgrew the old offset between two polls.
+        This catches a truncate-and-rewrite (or copytruncate followed by new writes) that
+        outgrew the old offset between two polls, even when the new text starts with the
+        same header as the old one.
         """
-        if not self._head:
-            return True
-        fh.seek(0)
-        return fh.read(len(self._head)) == self._head
+        if self._head:
+            fh.seek(0)
+            if fh.read(len(self._head)) != self._head:
+                return False
+        if self._mark:
+            fh.seek(self._offset - len(self._mark))
+            if fh.read(len(self._mark)) != self._mark:
+                return False
+        return True
 
     def poll(self) -> list[Denial]:
         """Denials in the lines completed since the previous poll."""
@@ -313,20 +355,24 @@ class LogTail:
             return []
         found: list[Denial] = []
         try:
-            with open(self.path, "rb") as fh:
+            with safeio.open_regular(self.path) as fh:
                 if not self._same_head(fh):
                     self._restart(ident)
                 if len(self._head) < _HEAD and self._offset == 0:
                     fh.seek(0)
                     self._head = fh.read(_HEAD)
+                    self._transcode = _transcoder(self._head)
                 fh.seek(self._offset)
                 while True:
                     data = fh.read(CHUNK)
                     if not data:
                         break
                     self._offset += len(data)
+                    self._mark = (self._mark + data)[-_MARK:]
+                    if self._transcode is not None:
+                        data = self._transcode(data)
                     found.extend(self._take(data))
-        except OSError:
+        except OSError:  # includes safeio.UnsafeFileError: a FIFO/device is never read
             return found
         return found
 

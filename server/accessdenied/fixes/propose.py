@@ -82,9 +82,14 @@ def _read(read_text: ReadText | None, path: Path) -> str:
 
 
 def read_file_text(path: Path) -> str:
-    """A file's text with its line endings untouched (CRLF stays CRLF)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return fh.read()
+    """A file's text with its line endings untouched (CRLF stays CRLF).
+
+    Read through `safeio` (bounded, never blocks on a FIFO/device); a UTF-8 BOM is
+    dropped, as editors do, and writers put it back.
+    """
+    from accessdenied import safeio
+
+    return safeio.read_text(path)
 
 
 def _parse(text: str) -> tuple[Any, Any]:

@@ -96,6 +96,7 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         ls.index_kinds = kinds
         ls.index_generation += 1
         logger.info("indexed %d policy files in %.2f s", len(paths), elapsed)
+        publish_boundary(ls, index)
     if token is not None:
         ls.work_done_progress.end(
             token,
@@ -106,6 +107,34 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
     ls.index_done.set()
     if index is not None:
         await diagnostics.republish_all(ls)
+
+
+def publish_boundary(ls: AccessDeniedServer, index: Any) -> None:
+    """Warnings on the config/template lines that point outside the workspace.
+
+    Such entries are neither read nor edited.
+    """
+    from accessdenied.lsp.server import path_to_uri
+
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    for b in getattr(index, "boundary", ()) or ():
+        line = max(int(b.line) - 1, 0)
+        by_uri.setdefault(path_to_uri(b.path), []).append(
+            types.Diagnostic(
+                range=types.Range(
+                    start=types.Position(line=line, character=0),
+                    end=types.Position(line=line + 1, character=0),
+                ),
+                message=str(b.message),
+                severity=types.DiagnosticSeverity.Warning,
+                code=str(b.code),
+                source="accessdenied",
+            )
+        )
+    for uri in set(ls.store.uris("boundary")) - set(by_uri):
+        ls.store.clear(uri, "boundary")
+    for uri, diags in by_uri.items():
+        ls.store.set(uri, "boundary", diags)
 
 
 def register(server: AccessDeniedServer) -> None:

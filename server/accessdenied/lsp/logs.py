@@ -19,6 +19,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from accessdenied import safeio
 from accessdenied.denials.model import Denial
 from accessdenied.lsp import core, diagnostics, globs
 from accessdenied.lsp.server import (
@@ -75,18 +76,24 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
 
 
 def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
-    """Whether `path` is a log file the server should scan without it being open."""
+    """Whether `path` is a log file the server should scan without it being open.
+
+    FIFOs, sockets and devices (and symlinks to them) never are: reading one would
+    block the server or never end (`events.json -> /dev/stdin` is its own LSP input).
+    """
+    if not safeio.is_regular_file(path):
+        return False
+    root = ls.root_path
+    if root is not None and not safeio.is_within(path, (root,)):
+        return False  # a symlink out of the workspace is not followed
     if diagnostics.is_log_path(ls, path):
         return True
     if path.suffix.lower() == ".json":
         rel = diagnostics.relative(ls, path)
         if globs.matches(rel, ls.settings.logs.exclude):
             return False
-        try:
-            with path.open("r", encoding="utf-8", errors="replace") as fh:
-                return diagnostics.looks_like_cloudtrail(fh.read(4096))
-        except OSError:
-            return False
+        head = safeio.read_head(path, 4096)
+        return diagnostics.looks_like_cloudtrail(safeio.decode_text(head))
     return False
 
 

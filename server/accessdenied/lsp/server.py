@@ -22,7 +22,7 @@ from lsprotocol import types
 from pygls import uris
 from pygls.lsp.server import LanguageServer
 
-from accessdenied import __version__
+from accessdenied import __version__, safeio
 from accessdenied.denials.model import Denial
 from accessdenied.lsp import convert
 from accessdenied.lsp.settings import Settings
@@ -181,7 +181,8 @@ class AccessDeniedServer(LanguageServer):
         doc = self.open_document(path_to_uri(path))
         if doc is not None:
             return str(doc.source)
-        return Path(path).read_text(encoding="utf-8", errors="replace")
+        # Bounded, never blocks on a FIFO/device, UTF-8 BOM dropped (as editors show it).
+        return safeio.read_text(path)
 
     def run_task(
         self, coro: Coroutine[Any, Any, T], name: str = "task"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
+
 CONFIG_FILE = ".accessdenied.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_NAMING = ("**/policies/{name}.json", "**/{name}-policy.json")
@@ -215,8 +217,8 @@ def parse_config(
 def read_config_file(path: Path) -> WorkspaceConfig:
     """Load one `.accessdenied.toml` or pyproject.toml; raises ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = safeio.read_text(path)
+    except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read: {exc}", path) from None
     try:
         data = tomllib.loads(text)
@@ -233,26 +235,23 @@ def read_config_file(path: Path) -> WorkspaceConfig:
 
 
 def find_config(root: Path) -> Path | None:
-    """The config file for `root` (`.accessdenied.toml` or pyproject.toml).
+    """The config file of the workspace at `root` (`.accessdenied.toml` or pyproject.toml).
 
-    A pyproject.toml counts when it has `[tool.accessdenied]`; `root` is searched first,
-    then its parents up to the repository root.
+    A pyproject.toml counts when it has `[tool.accessdenied]`. Only `root` itself is
+    looked at: a config above the workspace belongs to someone else (a parent checkout,
+    a home directory) and is never used.
     """
-    root = root.resolve()
-    for folder in (root, *root.parents):
-        candidate = folder / CONFIG_FILE
-        if candidate.is_file():
-            return candidate
-        pyproject = folder / PYPROJECT
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if re.search(r"^\s*\[tool\.accessdenied(\.|\])", text, re.MULTILINE):
-                return pyproject
-        if (folder / ".git").exists():
-            break
+    folder = root.resolve()
+    candidate = folder / CONFIG_FILE
+    if safeio.is_regular_file(candidate):
+        return candidate
+    pyproject = folder / PYPROJECT
+    if safeio.is_regular_file(pyproject):
+        text = safeio.read_text_or_none(pyproject)
+        if text is not None and re.search(
+            r"^\s*\[tool\.accessdenied(\.|\])", text, re.MULTILINE
+        ):
+            return pyproject
     return None
 
 

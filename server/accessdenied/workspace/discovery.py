@@ -1,7 +1,10 @@
 """Find candidate policy files under a root: JSON, CloudFormation YAML/JSON, Terraform.
 
 Walks the tree once, skipping VCS/dependency/build folders and configured excludes,
-following symlinks but never entering a directory twice (symlink loops end there).
+following symlinks but never entering a directory twice (symlink loops end there) and
+never leaving the root: a symlinked file or folder whose target lies outside the root
+(`rootlink -> /`) is not followed. FIFOs, sockets and devices (and links to them) are
+skipped without being opened.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -75,9 +79,19 @@ def is_candidate(path: Path) -> bool:
     return path.suffix.lower() in POLICY_SUFFIXES
 
 
+def _inside(path: Path, real_root: str) -> bool:
+    """Whether `path`, symlinks resolved, stays inside the (resolved) root."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return False
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
     """Candidate policy files under `root` (absolute paths, each at most once)."""
     root = Path(root).resolve()
+    real_root = os.path.realpath(root)
     excludes = tuple(exclude)
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[Path] = set()
@@ -98,6 +112,7 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
             d
             for d in dirnames
             if d not in IGNORED_DIRS
+            and (not os.path.islink(here / d) or _inside(here / d, real_root))
             and not any(
                 glob_match(x.rstrip("/"), f"{rel_dir}/{d}".lstrip("/"))
                 for x in excludes
@@ -111,9 +126,12 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
             if any(glob_match(x, rel) for x in excludes):
                 continue
             try:
-                if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-                    continue
-            except OSError:
+                st_file = os.stat(path)
+            except (OSError, ValueError):
+                continue
+            if not stat.S_ISREG(st_file.st_mode) or st_file.st_size > MAX_FILE_BYTES:
+                continue
+            if os.path.islink(path) and not _inside(path, real_root):
                 continue
             if path in seen_files:
                 continue

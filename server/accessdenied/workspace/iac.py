@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.containers import Binding, Span2, locate
 from accessdenied.containers.cloudformation import (
     cloudformation_bindings,
@@ -174,7 +175,8 @@ def terraform_bindings(path: Path, text: str) -> list[Binding]:
             rel = re.sub(r"\$\{path\.(module|root|cwd)\}/?", "", fm.group(1))
             target = (path.parent / rel).resolve()
             try:
-                doc = json.loads(target.read_text(encoding="utf-8"))
+                # Bounded and FIFO/device-safe; the index drops targets outside root.
+                doc = json.loads(safeio.read_text(target))
             except (OSError, ValueError, UnicodeDecodeError):
                 doc = None
             return doc, None, target, "json"

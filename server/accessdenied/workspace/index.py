@@ -3,6 +3,11 @@
 Sources, strongest first: the project config, CloudFormation/Terraform declarations,
 naming conventions (`policies/<role-name>.json`). `updated(changed)` re-reads only the
 changed files and returns a new index; readers never lock.
+
+The root is a boundary: a config path or IaC reference that resolves outside it
+(`../x.json`, an absolute path, a symlink, Terraform `file("../..")`) is not indexed
+but reported in `boundary` (a finding on the line that names it). Reading such files
+needs `allow_outside=True` (an explicit user setting); they are never edit targets.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace.config import ConfigError, WorkspaceConfig, load_config
@@ -54,6 +60,19 @@ class PolicyRef:
     level: int | None = None
     #: Why the container cannot edit this document (None: it can).
     not_editable: str | None = None
+    #: Outside the workspace root (read only because the user allowed it; never edited).
+    outside: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryFinding:
+    """A config entry or IaC reference that points outside the workspace root."""
+
+    path: Path  # the file that names it (config, template)
+    line: int  # 1-based line of the entry (1 when it cannot be located)
+    target: Path  # where it resolves to
+    message: str
+    code: str = "path-outside-workspace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +113,8 @@ def principal_forms(principal: str) -> tuple[str, ...]:
 
 
 def _read_text(path: Path) -> str | None:
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+    # Bounded, never blocks on a FIFO/device, UTF-8 BOM dropped (as editors show it).
+    return safeio.read_text_or_none(path, errors="strict")
 
 
 def _statement_lines(text: str, doc: Mapping[str, Any]) -> tuple[int, ...] | None:
@@ -172,6 +188,10 @@ class WorkspaceIndex:
     files: Mapping[Path, FileInfo]
     refs: tuple[PolicyRef, ...] = ()
     config_error: ConfigError | None = None
+    #: Mappings that point outside the root (not followed unless allow_outside).
+    boundary: tuple[BoundaryFinding, ...] = ()
+    #: Whether files outside the root may be read (never written).
+    allow_outside: bool = False
     _docs: dict[Path, FileInfo] = field(default_factory=dict, repr=False, compare=False)
     _lines: dict[tuple[Any, ...], tuple[int, ...] | None] = field(
         default_factory=dict, repr=False, compare=False
@@ -197,8 +217,16 @@ class WorkspaceIndex:
                 continue
             files[path] = read_file_info(path)
         if config_changed:
-            return build_index(self.root, None, previous=files)
-        return _make(self.root, self.config, files, self.config_error)
+            return build_index(
+                self.root, None, previous=files, allow_outside=self.allow_outside
+            )
+        return _make(
+            self.root, self.config, files, self.config_error, self.allow_outside
+        )
+
+    def contains(self, path: Path | str) -> bool:
+        """Whether `path` (symlinks resolved) lies inside the workspace root."""
+        return safeio.is_within(path, (self.root,))
 
     def file_info(self, path: Path | str) -> FileInfo | None:
         """The indexed info of one file (None when not indexed)."""
@@ -262,7 +290,11 @@ class WorkspaceIndex:
     def document(self, ref: PolicyRef) -> Mapping[str, Any] | None:
         """The policy document a ref points at (None when unknown or not static)."""
         info = self.files.get(ref.path) or self._docs.get(ref.path)
-        if info is None and ref.path.exists():
+        if (
+            info is None
+            and (self.allow_outside or self.contains(ref.path))
+            and safeio.is_regular_file(ref.path)
+        ):
             info = read_file_info(ref.path)
             self._docs[ref.path] = info
         if info is None:
@@ -443,19 +475,54 @@ def _span_of(path: Path, span: tuple[int, int] | None) -> Span | None:
     return LineIndex(text).span(*span)
 
 
+def _line_naming(path: Path | None, needle: str) -> int:
+    """1-based line of the first line of `path` that contains `needle` (else 1)."""
+    text = _read_text(path) if path is not None else None
+    if text is None or not needle:
+        return 1
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return n
+    return 1
+
+
+def _outside(
+    root: Path, path: Path, named_in: Path | None, needle: str, what: str
+) -> BoundaryFinding:
+    shown = needle or str(path)
+    return BoundaryFinding(
+        path=named_in or root,
+        line=_line_naming(named_in, needle),
+        target=path,
+        message=f"{what} {shown!r} resolves to {path}, outside the workspace "
+        f"{root}; not read and never edited (reading outside the workspace needs "
+        "an explicit setting)",
+    )
+
+
 def _make(
     root: Path,
     config: WorkspaceConfig,
     files: Mapping[Path, FileInfo],
     config_error: ConfigError | None = None,
+    allow_outside: bool = False,
 ) -> WorkspaceIndex:
     refs: list[PolicyRef] = []
+    boundary: list[BoundaryFinding] = []
     where = config.source.name if config.source else "config"
+    roots = (root,)
 
     def add(
         kind: str, pattern: str, target: str | None, why: str, level: int | None = None
     ) -> None:
         for path in _config_files(config, pattern, files):
+            outside = not safeio.is_within(path, roots)
+            if outside:
+                boundary.append(
+                    _outside(root, path, config.source, pattern, "config path")
+                )
+                if not allow_outside:
+                    continue
             refs.append(
                 PolicyRef(
                     path=path,
@@ -470,6 +537,7 @@ def _make(
                     target=target,
                     name=path.name,
                     level=level,
+                    outside=outside,
                 )
             )
 
@@ -494,6 +562,13 @@ def _make(
                 add(kind, g, None, f"{where}: organization {kind}s, level {i}", level=i)
     for info in files.values():
         for b in info.bindings:
+            outside = b.file != info.path and not safeio.is_within(b.file, roots)
+            if outside:
+                boundary.append(
+                    _outside(root, b.file, info.path, _ref_text(b.file, info), "file")
+                )
+                if not allow_outside:
+                    continue
             refs.append(
                 PolicyRef(
                     path=b.file,
@@ -511,6 +586,7 @@ def _make(
                     embed=b.embed,
                     name=b.logical,
                     not_editable=b.not_editable,
+                    outside=outside,
                 )
             )
     by_name: dict[str, list[tuple[Path, str]]] = {}
@@ -531,8 +607,18 @@ def _make(
         dict(files),
         tuple(refs),
         config_error,
+        tuple(boundary),
+        allow_outside,
         _by_name={k: tuple(v) for k, v in by_name.items()},
     )
+
+
+def _ref_text(target: Path, info: FileInfo) -> str:
+    """How a template names `target` (its relative spelling, for locating the line)."""
+    try:
+        return os.path.relpath(target, info.path.parent)
+    except ValueError:
+        return str(target)
 
 
 def _naming_regex(pattern: str) -> re.Pattern[str]:
@@ -549,10 +635,13 @@ def build_index(
     root: Path | str,
     config: WorkspaceConfig | None = None,
     previous: Mapping[Path, FileInfo] | None = None,
+    allow_outside: bool = False,
 ) -> WorkspaceIndex:
     """Index every candidate policy file under `root` (config from `root` unless given).
 
     An invalid config is recorded in `config_error` (the index then uses no config).
+    Mappings outside `root` are reported in `boundary` and, unless `allow_outside`,
+    not followed.
     """
     root = Path(root).resolve()
     error = None
@@ -574,9 +663,12 @@ def build_index(
             except OSError:
                 continue
         files[path] = read_file_info(path)
-    return _make(root, config, files, error)
+    return _make(root, config, files, error, allow_outside)
 
 
 def with_config(index: WorkspaceIndex, config: WorkspaceConfig) -> WorkspaceIndex:
     """The same files under another config."""
-    return replace(_make(index.root, config, index.files), config_error=None)
+    return replace(
+        _make(index.root, config, index.files, None, index.allow_outside),
+        config_error=None,
+    )
