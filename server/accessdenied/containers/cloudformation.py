@@ -536,8 +536,24 @@ def cloudformation_bindings(path: Path, text: str) -> list[Binding]:
     is_json = text.lstrip().startswith("{")
     try:
         data = load_template(text, is_json)
-    except TemplateError:
-        return []
+    except TemplateError as exc:
+        # Recorded (kind "unparsable", bound to nothing) so routing can say why the
+        # policy may be missing instead of "no policy found".
+        return [
+            Binding(
+                kind="unparsable",
+                target="",
+                logical="",
+                document=None,
+                span=None,
+                file=path,
+                origin="cloudformation",
+                embed="cfn-json" if is_json else "cfn-yaml",
+                confidence="guess",
+                reason=f"{path.name}: {exc}",
+                not_editable=str(exc),
+            )
+        ]
     if not isinstance(data.get("Resources"), dict):
         return []
     return template_bindings(path, text, data, is_json)
@@ -855,7 +871,7 @@ class CfnJsonContainer:
 
             key = f"{ref.logical}.{ref.attribute}" if ref.attribute else ref.logical
             # The denied ARN is the deployed resource the reference names.
-            known[key] = _base_arn(grant.resource, ref)
+            known[key] = base_arn(grant.resource, ref)
         edits, fkind, stmt, how = plan_json_grant(
             text,
             grant.kind,
@@ -887,7 +903,7 @@ class CfnJsonContainer:
         )
 
 
-def _base_arn(resource: str, ref: Reference) -> str:
+def base_arn(resource: str, ref: Reference) -> str:
     """The resource's own ARN from an ARN under it (`bucket/key` -> `bucket`)."""
     if ref.suffix == "/*" and ":s3:::" in resource:
         return resource.split("/", 1)[0]

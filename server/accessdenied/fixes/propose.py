@@ -705,6 +705,18 @@ def propose_fixes(
     if not refs:
         refs, route = target_refs(denial, index, decision)
     if not refs:
+        broken = index.refs_of("unparsable")
+        if broken:
+            # A template that does not parse may hold the policy: say so, write nothing.
+            reasons = "; ".join(r.reason for r in broken[:3])
+            return [
+                _explain(
+                    denial,
+                    f"{route}; {reasons}: fix the syntax first; nothing was written",
+                    str(broken[0].path),
+                    True,
+                )
+            ]
         return [_explain(denial, route + "; configure it in .accessdenied.toml")]
     fixes: list[Fix] = []
     for ref in refs:

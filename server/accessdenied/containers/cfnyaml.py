@@ -1,0 +1,215 @@
+"""Policy documents inside CloudFormation YAML templates (also SAM's, via `sam`).
+
+The document is located by its span in the composed file, edited with `yamledit`
+(minimal insertions in the file's style) and evaluated through the template's
+resolver, with the references the new statement writes (`!GetAtt Orders.Arn`)
+resolved to the denied resource they name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from accessdenied.containers.base import (
+    EditError,
+    Grant,
+    NotEditable,
+    Plan,
+    Reference,
+    Site,
+    TextEdit,
+    register,
+)
+from accessdenied.containers.cloudformation import (
+    TemplateResolver,
+    base_arn,
+    evaluated,
+    match_reference,
+    resolver_for,
+    strip_spans,
+    template_references,
+    yaml_tree,
+)
+from accessdenied.containers.yamledit import (
+    Intrinsic,
+    compose,
+    find_node,
+    plan_yaml_grant,
+)
+
+__all__ = ["CfnYamlContainer", "intrinsic_for", "plan_in_node"]
+
+
+def intrinsic_for(ref: Reference) -> Intrinsic:
+    """The intrinsic that yields a reference's ARN (plus suffix)."""
+    if ref.suffix:
+        inner = (
+            f"${{{ref.logical}.{ref.attribute}}}"
+            if ref.attribute
+            else f"${{{ref.logical}}}"
+        )
+        return Intrinsic("Fn::Sub", inner + ref.suffix)
+    if ref.attribute:
+        return Intrinsic("Fn::GetAtt", [ref.logical, ref.attribute])
+    return Intrinsic("Ref", ref.logical)
+
+
+def _sids(doc: yaml.Node) -> set[str]:
+    value = strip_spans(yaml_tree(doc))
+    out: set[str] = set()
+    stmts = value.get("Statement") if isinstance(value, dict) else None
+    for s in stmts if isinstance(stmts, list) else [stmts]:
+        if isinstance(s, dict) and isinstance(s.get("Sid"), str):
+            out.add(s["Sid"])
+    return out
+
+
+def written_statement(
+    grant: Grant, taken: set[str], references: tuple[Reference, ...]
+) -> tuple[dict[str, Any], dict[str, Any], Reference | None]:
+    """(literal statement, statement as written with references, the reference used)."""
+    from accessdenied.fixes.synthesize import build_statement, make_sid
+
+    stmt = build_statement(
+        grant.kind,
+        grant.actions,
+        grant.resource,
+        grant.principal,
+        grant.sid or make_sid(grant.actions, taken),
+    )
+    if grant.condition:
+        stmt["Condition"] = dict(grant.condition)
+    written: dict[str, Any] = dict(stmt)
+    ref = None
+    if stmt.get("Resource") not in (None, "*"):
+        ref = match_reference(references, grant.resource)
+        if ref is not None:
+            written["Resource"] = intrinsic_for(ref)
+    return stmt, written, ref
+
+
+def plan_in_node(
+    text: str, doc: yaml.Node, grant: Grant, resolver: TemplateResolver
+) -> tuple[tuple[TextEdit, ...], str, dict[str, Any], str, dict[str, str]]:
+    """Plan a grant inside a composed document node: (edits, kind, stmt, how, known)."""
+    stmt, written, ref = written_statement(
+        grant, _sids(doc), template_references(resolver)
+    )
+    edits, fkind, how = plan_yaml_grant(text, doc, written, grant.actions, grant.kind)
+    known: dict[str, str] = {}
+    if ref is not None:
+        key = f"{ref.logical}.{ref.attribute}" if ref.attribute else ref.logical
+        # The denied ARN is the deployed resource the reference names.
+        known[key] = base_arn(grant.resource, ref)
+        if fkind == "insert-statement":
+            how += f"; Resource is {render_reference(ref)}"
+    return edits, fkind, stmt, how, known
+
+
+def render_reference(ref: Reference) -> str:
+    """How a reference reads in YAML (for explanations)."""
+    i = intrinsic_for(ref)
+    if i.fn == "Fn::GetAtt":
+        return f"!GetAtt {ref.logical}.{ref.attribute}"
+    if i.fn == "Ref":
+        return f"!Ref {ref.logical}"
+    return f'!Sub "{i.arg}"'
+
+
+def document_at(text: str, span: tuple[int, int]) -> tuple[yaml.Node, yaml.Node]:
+    """(root, the document node at `span`) of a YAML file; EditError if absent."""
+    root = compose(text)
+    node = find_node(root, span[0])
+    if node is None:
+        raise EditError("the policy document was not found in the template")
+    return root, node
+
+
+def evaluate_node(node: yaml.Node, resolver: TemplateResolver) -> Mapping[str, Any]:
+    """The document at a node as the evaluator sees it (EditError if not static)."""
+    doc, why = evaluated(yaml_tree(node), resolver)
+    if doc is None:
+        raise NotEditable(why or "the policy document is not static")
+    return doc
+
+
+class CfnYamlContainer:
+    """CloudFormation YAML templates."""
+
+    def plan_grant(self, text: str, site: Site, grant: Grant) -> Plan:
+        """YAML text edits; evaluation through the template's resolver."""
+        if site.span is None:
+            raise EditError("the policy document's position in the template is unknown")
+        _, node = document_at(text, site.span)
+        resolver = resolver_for(text)
+        if isinstance(node, yaml.ScalarNode):
+            raise NotEditable(
+                "the policy is written as a JSON string inside the template; "
+                "add the statement to that string by hand"
+            )
+        if (node.tag or "").startswith("!"):
+            raise NotEditable(
+                f"the policy document is built with {node.tag} (from parameters or "
+                "conditions)"
+            )
+        before = evaluate_node(node, resolver)
+        edits, fkind, stmt, how, known = plan_in_node(text, node, grant, resolver)
+        return finish(text, site.span[0], edits, fkind, stmt, how, before, known)
+
+
+def finish(
+    text: str,
+    start: int,
+    edits: tuple[TextEdit, ...],
+    fkind: str,
+    stmt: dict[str, Any],
+    how: str,
+    before: Mapping[str, Any],
+    known: Mapping[str, str],
+    doc_path: tuple[Any, ...] = (),
+) -> Plan:
+    """Apply, re-read the edited template and evaluate the new document."""
+    from accessdenied.fixes.edits import apply_edits
+
+    new_text = apply_edits(text, edits)
+    try:
+        root = compose(new_text)
+    except EditError as exc:  # pragma: no cover - a planner bug, never written
+        raise EditError(
+            f"internal: the edited template would not parse ({exc})"
+        ) from exc
+    node = find_node(root, start)
+    if node is None:  # pragma: no cover - a planner bug
+        raise EditError("internal: the edited document was not found")
+    for key in doc_path:
+        node = _child(node, key)
+    after = evaluate_node(node, resolver_for(new_text, known=known))
+    return Plan(
+        edits,
+        fkind,
+        stmt,
+        how,
+        before,
+        after,
+        check_before=json.dumps(before),
+        check_after=json.dumps(after),
+    )
+
+
+def _child(node: yaml.Node, key: Any) -> yaml.Node:
+    if isinstance(key, int) and isinstance(node, yaml.SequenceNode):
+        item: yaml.Node = node.value[key]
+        return item
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key:
+                value: yaml.Node = v
+                return value
+    raise EditError("internal: the edited document was not found")
+
+
+register(("cfn-yaml",), CfnYamlContainer())
