@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -25,6 +25,9 @@ from accessdenied.policy.jsonpos import (
     parse_json,
 )
 from accessdenied.policy.model import Finding, PolicyDocument
+from accessdenied.policy.yamlpos import branches as _branches
+from accessdenied.policy.yamlpos import has_condition_branch as _has_if
+from accessdenied.policy.yamlpos import intrinsic_name as _intrinsic_name
 from accessdenied.policy.yamlpos import parse_yaml
 from accessdenied.policy.yamlpos import resolve_intrinsics as _resolve_intrinsics
 from accessdenied.text import LineIndex, Span
@@ -45,10 +48,16 @@ class EmbeddedPolicy:
     document: PolicyDocument | None
     value: dict[str, Any] | None
     findings: tuple[Finding, ...] = ()
+    # Other readings of the same document (the second branch of each Fn::If): checked
+    # too, their findings merged with the document's.
+    alternates: tuple[PolicyDocument, ...] = ()
 
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".template")
 _TF_SUFFIXES = (".tf",)
+
+
+_CFN_JSON_MARK = re.compile(r'(?<!\\)"(?:Resources|AWSTemplateFormatVersion)"\s*:')
 
 
 def is_template_path(path: str, text: str) -> bool:
@@ -56,10 +65,9 @@ def is_template_path(path: str, text: str) -> bool:
     suffix = PurePath(path).suffix.lower()
     if suffix in _YAML_SUFFIXES or suffix in _TF_SUFFIXES:
         return True
-    head = text[:4000]
-    return '"Resources"' in head and (
-        '"AWSTemplateFormatVersion"' in head or '"Type"' in head
-    )
+    # A policy document never has a "Resources" or "AWSTemplateFormatVersion" key;
+    # a template may put them anywhere (not only in its first few KB).
+    return _CFN_JSON_MARK.search(text) is not None
 
 
 def find_policies(path: str, text: str) -> list[EmbeddedPolicy]:
@@ -167,37 +175,84 @@ def _json_file(path: str, text: str) -> Iterator[EmbeddedPolicy]:
 
 # ----------------------------------------------------------------- CloudFormation
 
-# (resource type or None for any, property) -> policy type
+# (resource type, property) -> (policy type, attachment). The AWS::* resource reference
+# names each of these properties a policy document (a JSON object, or a JSON string).
+_CFN_DOCS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("AWS::IAM::Role", "AssumeRolePolicyDocument"): ("trust", "role-trust"),
+    ("AWS::IAM::ManagedPolicy", "PolicyDocument"): ("identity", "managed"),
+    ("AWS::IAM::Policy", "PolicyDocument"): ("identity", "inline"),
+    ("AWS::IAM::RolePolicy", "PolicyDocument"): ("identity", "inline-role"),
+    ("AWS::IAM::UserPolicy", "PolicyDocument"): ("identity", "inline-user"),
+    ("AWS::IAM::GroupPolicy", "PolicyDocument"): ("identity", "inline-group"),
+    ("AWS::SSO::PermissionSet", "InlinePolicy"): ("identity", None),
+    ("AWS::S3::BucketPolicy", "PolicyDocument"): ("resource", "s3-bucket"),
+    ("AWS::S3Express::BucketPolicy", "PolicyDocument"): ("resource", None),
+    ("AWS::S3Outposts::BucketPolicy", "PolicyDocument"): ("resource", None),
+    ("AWS::S3::AccessPoint", "Policy"): ("resource", None),
+    ("AWS::S3::MultiRegionAccessPointPolicy", "Policy"): ("resource", None),
+    ("AWS::S3ObjectLambda::AccessPointPolicy", "PolicyDocument"): ("resource", None),
+    ("AWS::SQS::QueuePolicy", "PolicyDocument"): ("resource", "sqs-queue"),
+    ("AWS::SNS::TopicPolicy", "PolicyDocument"): ("resource", "sns-topic"),
+    ("AWS::SNS::TopicInlinePolicy", "PolicyDocument"): ("resource", "sns-topic"),
+    ("AWS::KMS::Key", "KeyPolicy"): ("resource", "kms-key"),
+    ("AWS::KMS::ReplicaKey", "KeyPolicy"): ("resource", "kms-key"),
+    ("AWS::ECR::Repository", "RepositoryPolicyText"): ("resource", "ecr-repository"),
+    ("AWS::ECR::PublicRepository", "RepositoryPolicyText"): (
+        "resource",
+        "ecr-repository",
+    ),
+    ("AWS::ECR::RegistryPolicy", "PolicyText"): ("resource", None),
+    ("AWS::SecretsManager::ResourcePolicy", "ResourcePolicy"): (
+        "resource",
+        "secretsmanager-secret",
+    ),
+    ("AWS::Logs::ResourcePolicy", "PolicyDocument"): ("resource", None),
+    ("AWS::Logs::Destination", "DestinationPolicy"): ("resource", None),
+    ("AWS::EC2::VPCEndpoint", "PolicyDocument"): ("resource", None),
+    ("AWS::Events::EventBus", "Policy"): ("resource", None),
+    ("AWS::OpenSearchService::Domain", "AccessPolicies"): ("resource", None),
+    ("AWS::Elasticsearch::Domain", "AccessPolicies"): ("resource", None),
+    ("AWS::Backup::BackupVault", "AccessPolicy"): ("resource", None),
+    ("AWS::EFS::FileSystem", "FileSystemPolicy"): ("resource", None),
+    ("AWS::ApiGateway::RestApi", "Policy"): ("resource", None),
+    ("AWS::CodeArtifact::Domain", "PermissionsPolicyDocument"): ("resource", None),
+    ("AWS::CodeArtifact::Repository", "PermissionsPolicyDocument"): ("resource", None),
+    ("AWS::Kinesis::ResourcePolicy", "ResourcePolicy"): ("resource", None),
+    ("AWS::Kinesis::StreamConsumer", "ResourcePolicy"): ("resource", None),
+    ("AWS::Lambda::LayerVersionPermission", "Policy"): ("resource", None),
+    ("AWS::Glue::ResourcePolicy", "PolicyInJson"): ("resource", None),
+    ("AWS::MediaStore::Container", "Policy"): ("resource", None),
+    ("AWS::IAM::Role", "PermissionsBoundaryDocument"): (
+        "permissions-boundary",
+        None,
+    ),
+}
+# Any other resource type: by property name (the pre-table behaviour).
 _CFN_PROPS: dict[str, str] = {
     "PolicyDocument": "identity",
     "AssumeRolePolicyDocument": "trust",
     "KeyPolicy": "resource",
     "PolicyText": "resource",
+    "RepositoryPolicyText": "resource",
     "ResourcePolicy": "resource",
     "AccessPolicies": "resource",
     "PermissionsBoundaryDocument": "permissions-boundary",
 }
-_RESOURCE_POLICY_TYPES = {
-    "AWS::S3::BucketPolicy",
-    "AWS::SQS::QueuePolicy",
-    "AWS::SNS::TopicPolicy",
-    "AWS::SNS::TopicInlinePolicy",
-    "AWS::S3::AccessPointPolicy",
-    "AWS::S3::MultiRegionAccessPointPolicy",
-    "AWS::SecretsManager::ResourcePolicy",
-    "AWS::ECR::RegistryPolicy",
-    "AWS::Logs::ResourcePolicy",
-    "AWS::EC2::VPCEndpoint",
-    "AWS::Events::EventBusPolicy",
-    "AWS::OpenSearchService::Domain",
-    "AWS::Elasticsearch::Domain",
-    "AWS::S3Express::BucketPolicy",
+# Resource types whose `Policies` list holds inline policies.
+_CFN_INLINE = {
+    "AWS::IAM::Role": "inline-role",
+    "AWS::IAM::User": "inline-user",
+    "AWS::IAM::Group": "inline-group",
 }
+# Not IAM policy grammar (IoT policies have their own).
+_CFN_NOT_IAM = {"AWS::IoT::Policy", "AWS::Greengrass::Group"}
 
 
 def _cfn(
     text: str, root: JsonObject, kind: str, errors: tuple[Finding, ...] = ()
 ) -> Iterator[EmbeddedPolicy]:
+    if errors:
+        yield EmbeddedPolicy(root.span, None, None, kind, None, None, errors)
     resources = root.get("Resources")
     if not isinstance(resources, JsonObject):
         return
@@ -206,54 +261,216 @@ def _cfn(
             continue
         rtype_node = res.value.get("Type")
         rtype = rtype_node.value if isinstance(rtype_node, JsonString) else ""
-        props = res.value.get("Properties")
-        if not isinstance(props, JsonObject):
+        if rtype in _CFN_NOT_IAM:
+            continue
+        props_node = res.value.get("Properties")
+        if props_node is None:
             continue
         logical = res.key.value
-        for m in props.members:
-            name = m.key.value
-            if name in _CFN_PROPS and isinstance(m.value, JsonObject):
-                ptype = _CFN_PROPS[name]
-                if name == "PolicyDocument" and rtype in _RESOURCE_POLICY_TYPES:
-                    ptype = "resource"
-                if rtype == "AWS::Organizations::Policy":
-                    ptype = "scp"
-                yield _embedded(text, m.value, ptype, f"{logical}.{name}", kind)
-            elif name == "Policies" and isinstance(m.value, JsonArray):
-                for i, item in enumerate(m.value.items):
-                    doc = (
-                        item.get("PolicyDocument")
-                        if isinstance(item, JsonObject)
-                        else None
-                    )
-                    if isinstance(doc, JsonObject):
-                        yield _embedded(
-                            text, doc, "identity", f"{logical}.Policies[{i}]", kind
-                        )
-            elif (
-                name == "Content"
-                and rtype == "AWS::Organizations::Policy"
-                and isinstance(m.value, JsonObject)
-            ):
-                ptype_node = props.get("Type")
-                ptype = (
-                    "rcp"
-                    if isinstance(ptype_node, JsonString)
-                    and ptype_node.value == "RESOURCE_CONTROL_POLICY"
-                    else "scp"
+        # A Properties-level Fn::If: both readings hold policies.
+        for props in _branches(props_node):
+            if isinstance(props, JsonObject):
+                yield from _cfn_props(text, props, rtype, logical, kind)
+
+
+def _cfn_props(
+    text: str, props: JsonObject, rtype: str, logical: str, kind: str
+) -> Iterator[EmbeddedPolicy]:
+    for m in props.members:
+        name = m.key.value
+        if m.value is None:
+            continue
+        where = f"cloudformation: {rtype or 'resource'}.{name}"
+        known = _CFN_DOCS.get((rtype, name))
+        if known is not None or (name in _CFN_PROPS and rtype != ""):
+            if known is not None:
+                ptype, attach = known
+            else:
+                ptype, attach = _CFN_PROPS[name], None
+                if name == "PolicyDocument" and rtype.endswith("Policy"):
+                    ptype = "resource"  # AWS::<Service>::<Thing>Policy resources
+            if rtype == "AWS::Organizations::Policy":
+                continue
+            for doc in _branches(m.value):
+                yield _embedded_any(
+                    text, doc, ptype, f"{logical}.{name}", kind, where, attach
                 )
-                yield _embedded(text, m.value, ptype, f"{logical}.Content", kind)
+        elif name == "Policies" and isinstance(m.value, JsonArray):
+            attach = _CFN_INLINE.get(rtype)
+            for i, item in enumerate(m.value.items):
+                for it in _branches(item):
+                    pdoc = (
+                        it.get("PolicyDocument") if isinstance(it, JsonObject) else None
+                    )
+                    if pdoc is None:
+                        continue
+                    for d in _branches(pdoc):
+                        yield _embedded_any(
+                            text,
+                            d,
+                            "identity",
+                            f"{logical}.Policies[{i}]",
+                            kind,
+                            f"cloudformation: {rtype or 'resource'}.Policies",
+                            attach,
+                        )
+        elif name == "ResourcePolicy" and rtype == "AWS::DynamoDB::Table":
+            inner = (
+                m.value.get("PolicyDocument")
+                if isinstance(m.value, JsonObject)
+                else None
+            )
+            if inner is not None:
+                yield _embedded_any(
+                    text,
+                    inner,
+                    "resource",
+                    f"{logical}.ResourcePolicy",
+                    kind,
+                    "cloudformation: AWS::DynamoDB::Table.ResourcePolicy",
+                    None,
+                )
+        elif name == "Content" and rtype == "AWS::Organizations::Policy":
+            ptype_node = props.get("Type")
+            ptype = (
+                "rcp"
+                if isinstance(ptype_node, JsonString)
+                and ptype_node.value == "RESOURCE_CONTROL_POLICY"
+                else "scp"
+            )
+            if isinstance(ptype_node, JsonString) and ptype_node.value not in (
+                "SERVICE_CONTROL_POLICY",
+                "RESOURCE_CONTROL_POLICY",
+            ):
+                continue  # tag / backup / AI opt-out policies are not IAM grammar
+            for doc in _branches(m.value):
+                yield _embedded_any(
+                    text,
+                    doc,
+                    ptype,
+                    f"{logical}.Content",
+                    kind,
+                    f"cloudformation: AWS::Organizations::Policy.Content"
+                    f" (Type {ptype_node.value if isinstance(ptype_node, JsonString) else 'SERVICE_CONTROL_POLICY'})",
+                    None,
+                )
+
+
+def _embedded_any(
+    text: str,
+    node: JsonNode,
+    ptype: str,
+    name: str,
+    kind: str,
+    where: str,
+    attach: str | None,
+) -> EmbeddedPolicy:
+    """A policy property's value: an object, a JSON string, or something invalid."""
+    if isinstance(node, JsonObject):
+        fn = _intrinsic_name(node)
+        if fn == "Fn::Sub":
+            arg = node.members[0].value
+            tpl = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
+            if isinstance(tpl, JsonString) and tpl.value.lstrip().startswith("{"):
+                return _embedded_string(text, tpl, ptype, name, kind, where, attach)
+        if fn is not None and not _has_if(node):
+            # A Ref/GetAtt/ImportValue policy: nothing to read statically.
+            return EmbeddedPolicy(node.span, ptype, name, kind, None, None)
+        return _embedded(text, node, ptype, name, kind, where, attach)
+    if isinstance(node, JsonString) and node.value.lstrip().startswith("{"):
+        return _embedded_string(text, node, ptype, name, kind, where, attach)
+    if isinstance(node, JsonString) and node.value.startswith("${"):
+        return EmbeddedPolicy(node.span, ptype, name, kind, None, None)
+    finding = Finding(
+        "policy-not-object",
+        "error",
+        node.span,
+        f"{name.rpartition('.')[2]} must be a policy document (a JSON object)",
+    )
+    return EmbeddedPolicy(node.span, ptype, name, kind, None, None, (finding,))
+
+
+def _embedded_string(
+    text: str,
+    node: JsonString,
+    ptype: str,
+    name: str,
+    kind: str,
+    where: str,
+    attach: str | None,
+) -> EmbeddedPolicy:
+    """A policy written as a JSON string (YAML block scalar or quoted string).
+
+    CloudFormation passes the string through unevaluated, so intrinsics inside it are
+    plain JSON objects. When the string's text in the file is the JSON itself (a YAML
+    `|`/`>` block or a plain scalar) findings keep file positions; otherwise (escaped
+    JSON inside a JSON string) they land on the whole string.
+    """
+    from accessdenied.policy.document import parse_policy
+
+    lines = node.lines
+    start, end = node.start, node.end
+    raw = text[start:end]
+    if raw[:1] and raw[:1] in "|>":
+        nl = raw.find("\n")
+        start = start + nl + 1 if nl >= 0 else end
+    elif raw[:1] and raw[:1] in "'\"":
+        start, end = start + 1, end - 1
+    import json
+
+    try:
+        expected = json.loads(node.value)
+    except ValueError:
+        expected = None
+    doc = parse_policy(text, ptype, start, end, lines)
+    if expected is not None and doc.root is not None and doc.to_python() == expected:
+        doc = replace(doc, type_source=where, attachment=attach, source="json")
+        return EmbeddedPolicy(node.span, ptype, name, kind, doc, doc.to_python())
+    # Positions inside an escaped string are not the file's: check the decoded text
+    # on its own and put every finding on the string.
+    from accessdenied.policy.checks import check_document
+
+    inner = parse_policy(node.value, ptype)
+    inner = replace(inner, type_source=where, attachment=attach)
+    found = tuple(
+        Finding(f.code, f.severity, node.span, f.message, f.data)
+        for f in check_document(inner)
+    )
+    return EmbeddedPolicy(
+        node.span,
+        ptype,
+        name,
+        kind,
+        None,
+        inner.to_python() if inner.root is not None else None,
+        found,
+    )
 
 
 def _embedded(
-    text: str, node: JsonObject, ptype: str, name: str, kind: str
+    text: str,
+    node: JsonObject,
+    ptype: str,
+    name: str,
+    kind: str,
+    where: str | None = None,
+    attach: str | None = None,
 ) -> EmbeddedPolicy:
+    source = "json" if kind.endswith("json") else "yaml"
     resolved = _resolve_intrinsics(node)
     obj = resolved if isinstance(resolved, JsonObject) else node
-    doc = build_document(
-        text, obj, (), ptype, "json" if kind.endswith("json") else "yaml"
+    doc = build_document(text, obj, (), ptype, source)
+    doc = replace(doc, type_source=where, attachment=attach)
+    alternates: tuple[PolicyDocument, ...] = ()
+    if _has_if(node):
+        # Fn::If inside the document: check the other reading too.
+        other = _resolve_intrinsics(node, 2)
+        if isinstance(other, JsonObject):
+            alt = build_document(text, other, (), ptype, source)
+            alternates = (replace(alt, type_source=where, attachment=attach),)
+    return EmbeddedPolicy(
+        node.span, ptype, name, kind, doc, obj.to_python(), (), alternates
     )
-    return EmbeddedPolicy(node.span, ptype, name, kind, doc, obj.to_python())
 
 
 # ----------------------------------------------------------------------- YAML
@@ -276,9 +493,8 @@ def _cfn_yaml(path: str, text: str) -> Iterator[EmbeddedPolicy]:
         return
     if parsed.root is None:
         return
-    root = _resolve_intrinsics(parsed.root)
-    if isinstance(root, JsonObject):
-        yield from _cfn(text, root, "cfn-yaml")
+    if isinstance(parsed.root, JsonObject):
+        yield from _cfn(text, parsed.root, "cfn-yaml")
 
 
 # ------------------------------------------------------------------- Terraform

@@ -118,6 +118,17 @@ class PolicyDocument:
     policy_type: str | None = None
     source: str = "json"  # "json" | "yaml" | "hcl": YAML/HCL documents have no brackets
     extra_findings: tuple[Finding, ...] = ()
+    # Where `policy_type` came from, for hovers and reports: "given" (caller, CLI
+    # --type), "cloudformation: AWS::S3::BucketPolicy.PolicyDocument", "terraform:
+    # aws_iam_role.assume_role_policy", "config: <pattern>", "folder: <pattern>", or
+    # "content" (guessed from the statements and the file name); None when unknown.
+    type_source: str | None = None
+    # What the document is attached to or as, when the container says so: identity
+    # "managed" | "inline-user" | "inline-group" | "inline-role" | "inline"; trust
+    # "role-trust"; resource "s3-bucket" | "sqs-queue" | "sns-topic" | "kms-key" |
+    # "ecr-repository" | "secretsmanager-secret"; None when unknown. Drives the size
+    # quota and the per-service resource-policy rules.
+    attachment: str | None = None
 
     def to_python(self) -> dict[str, Any]:
         return self.root.to_python() if self.root is not None else {}

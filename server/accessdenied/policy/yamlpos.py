@@ -29,7 +29,10 @@ from accessdenied.text import LineIndex
 
 __all__ = [
     "YamlParse",
+    "branches",
+    "has_condition_branch",
     "intrinsic_name",
+    "is_no_value",
     "is_short_form",
     "parse_yaml",
     "resolve_intrinsics",
@@ -177,39 +180,78 @@ def _placeholder(node: JsonNode, label: str) -> JsonString:
     return JsonString(node.start, node.end, node.lines, "${" + label + "}", raw, True)
 
 
-def resolve_intrinsics(node: JsonNode) -> JsonNode:
+def has_condition_branch(node: JsonNode | None) -> bool:
+    """Whether `node` holds an `Fn::If` anywhere (so it has two readings)."""
+    if isinstance(node, JsonObject):
+        if intrinsic_name(node) == "Fn::If":
+            return True
+        return any(has_condition_branch(m.value) for m in node.members)
+    if isinstance(node, JsonArray):
+        return any(has_condition_branch(i) for i in node.items)
+    return False
+
+
+def branches(node: JsonNode) -> list[JsonNode]:
+    """Both readings of a node that is itself an `Fn::If` (recursively), else [node]."""
+    if (
+        isinstance(node, JsonObject)
+        and intrinsic_name(node) == "Fn::If"
+        and isinstance(node.members[0].value, JsonArray)
+        and len(node.members[0].value.items) >= 3
+    ):
+        _cond, yes, no = node.members[0].value.items[:3]
+        return [*branches(yes), *branches(no)]
+    return [node]
+
+
+def is_no_value(node: JsonNode | None) -> bool:
+    """`{"Ref": "AWS::NoValue"}` / `!Ref AWS::NoValue`: the element is removed."""
+    if not isinstance(node, JsonObject) or intrinsic_name(node) != "Ref":
+        return False
+    arg = node.members[0].value
+    return isinstance(arg, JsonString) and arg.value == "AWS::NoValue"
+
+
+def resolve_intrinsics(node: JsonNode, branch: int = 1) -> JsonNode:
     """Replace CloudFormation intrinsic objects by placeholder strings.
 
     `Fn::Sub` becomes its template string (its `${...}` read like policy variables),
-    `Fn::If` its first branch, anything else a "${Fn::Name}" placeholder.
+    `Fn::If` its first branch (`branch=2`: its second), `Ref AWS::NoValue` removes the
+    member or item holding it, anything else a "${Fn::Name}" placeholder.
     """
     if isinstance(node, JsonObject):
         fn = intrinsic_name(node)
         if fn is not None:
-            return _resolve_one(node, fn)
-        members = tuple(
-            JsonMember(
-                m.key,
-                resolve_intrinsics(m.value) if m.value is not None else None,
-                m.colon,
-            )
-            for m in node.members
-        )
+            return _resolve_one(node, fn, branch)
+        members = []
+        for m in node.members:
+            if m.value is None:
+                members.append(m)
+                continue
+            v = _pick(m.value, branch)
+            if v is None:
+                continue
+            members.append(JsonMember(m.key, resolve_intrinsics(v, branch), m.colon))
         return JsonObject(
             node.start,
             node.end,
             node.lines,
-            members,
+            tuple(members),
             node.open,
             node.close,
             node.commas,
         )
     if isinstance(node, JsonArray):
+        items = []
+        for i in node.items:
+            v = _pick(i, branch)
+            if v is not None:
+                items.append(resolve_intrinsics(v, branch))
         return JsonArray(
             node.start,
             node.end,
             node.lines,
-            tuple(resolve_intrinsics(i) for i in node.items),
+            tuple(items),
             node.open,
             node.close,
             node.commas,
@@ -217,7 +259,19 @@ def resolve_intrinsics(node: JsonNode) -> JsonNode:
     return node
 
 
-def _resolve_one(node: JsonObject, fn: str) -> JsonNode:
+def _pick(node: JsonNode, branch: int) -> JsonNode | None:
+    """The chosen branch of an `Fn::If` (None when it is `AWS::NoValue`)."""
+    while (
+        isinstance(node, JsonObject)
+        and intrinsic_name(node) == "Fn::If"
+        and isinstance(node.members[0].value, JsonArray)
+        and len(node.members[0].value.items) >= 3
+    ):
+        node = node.members[0].value.items[1 if branch == 1 else 2]
+    return None if is_no_value(node) else node
+
+
+def _resolve_one(node: JsonObject, fn: str, branch: int) -> JsonNode:
     arg = node.members[0].value
     short = is_short_form(node)
     if fn == "Fn::Sub":
@@ -226,7 +280,10 @@ def _resolve_one(node: JsonObject, fn: str) -> JsonNode:
             raw = node.lines.text[node.start : node.end] if short else s.raw
             return JsonString(node.start, node.end, node.lines, s.value, raw, True)
     if fn == "Fn::If" and isinstance(arg, JsonArray) and len(arg.items) >= 2:
-        return resolve_intrinsics(arg.items[1])
+        pick = arg.items[2] if branch == 2 and len(arg.items) >= 3 else arg.items[1]
+        if is_no_value(pick):  # nowhere to remove it from: read as a placeholder
+            return _placeholder(pick, "Ref AWS::NoValue")
+        return resolve_intrinsics(pick, branch)
     label = fn
     if short and isinstance(arg, JsonString):
         label += f" {arg.value}"  # `!Ref Name` reads "${Ref Name}"

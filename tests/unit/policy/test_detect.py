@@ -265,3 +265,66 @@ def test_terraform_expressions_are_placeholders_not_errors() -> None:
     assert first["Action"] == "${concat}"
     assert second["Sid"] == "Listing\n"
     assert check_text(TF_EXPRESSIONS, None, "e.tf") == []
+
+
+def test_json_template_with_late_resources_is_a_template() -> None:
+    pad = ",\n".join(
+        f'    "P{i}": {{"Type": "String", "Default": "x"}}' for i in range(200)
+    )
+    text = (
+        '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {\n'
+        + pad
+        + '\n  },\n  "Resources": {\n    "B": {"Type": "AWS::S3::Bucket"}\n  }\n}\n'
+    )
+    assert text.index('"Resources"') > 4000
+    assert check_text(text, path="stack.json") == []
+
+
+def test_policy_as_json_string_in_yaml_keeps_file_lines() -> None:
+    text = (
+        "Resources:\n"
+        "  P:\n"
+        "    Type: AWS::IAM::ManagedPolicy\n"
+        "    Properties:\n"
+        "      PolicyDocument: |\n"
+        "        {\n"
+        '          "Version": "2012-10-18",\n'
+        '          "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
+        ' "Resource": "*"}]\n'
+        "        }\n"
+    )
+    found = [f for f in check_text(text, path="t.yaml") if f.code == "invalid-version"]
+    assert [f.span.start_line for f in found] == [7]
+
+
+def test_both_branches_of_fn_if_are_checked() -> None:
+    text = (
+        "Resources:\n"
+        "  P:\n"
+        "    Type: AWS::IAM::ManagedPolicy\n"
+        "    Properties:\n"
+        "      PolicyDocument:\n"
+        "        Version: '2012-10-17'\n"
+        "        Statement:\n"
+        "          - Effect: !If [IsProd, Allow, Alow]\n"
+        "            Action: s3:GetObject\n"
+        "            Resource: '*'\n"
+    )
+    codes = [f.code for f in check_text(text, path="t.yaml")]
+    assert "invalid-effect" in codes
+
+
+def test_ecr_repository_policy_needs_no_resource() -> None:
+    text = (
+        "Resources:\n"
+        "  R:\n"
+        "    Type: AWS::ECR::Repository\n"
+        "    Properties:\n"
+        "      RepositoryPolicyText:\n"
+        "        Version: '2012-10-17'\n"
+        "        Statement:\n"
+        "          - Effect: Allow\n"
+        "            Principal: {Service: codebuild.amazonaws.com}\n"
+        "            Action: ecr:BatchGetImage\n"
+    )
+    assert [f.code for f in check_text(text, path="t.yaml")] == []

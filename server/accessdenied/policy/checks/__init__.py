@@ -8,6 +8,7 @@ first (and, given a path, finds policies embedded in templates).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from accessdenied.policy.model import (
@@ -83,8 +84,13 @@ def check_document(
     if doc.root is not None:
         semantic = run_checks(doc, catalog if catalog is not None else _catalog())
         taken = {(f.span.start, f.span.end) for f in semantic if f.severity == "error"}
+        # An ECR repository policy names no Resource: the repository is implied.
+        implied = doc.attachment == "ecr-repository"
         out.extend(
-            f for f in schema_findings(doc) if (f.span.start, f.span.end) not in taken
+            f
+            for f in schema_findings(doc)
+            if (f.span.start, f.span.end) not in taken
+            and not (implied and f.code == "missing-resource")
         )
         out.extend(semantic)
     out.sort(key=lambda f: (f.span.start, f.span.end, f.code))
@@ -108,14 +114,25 @@ def check_text(
         raise ValueError(f"unknown policy type: {policy_type!r}")
     if path is not None and is_template_path(path, text):
         out: list[Finding] = []
+        seen: set[tuple[str, int, int, str]] = set()
         for emb in find_policies(path, text):
-            out.extend(emb.findings)
-            if emb.document is not None:
-                doc = emb.document
+            found = list(emb.findings)
+            docs = (emb.document, *emb.alternates) if emb.document else ()
+            for doc in docs:
                 if policy_type is not None:
-                    from dataclasses import replace
-
-                    doc = replace(doc, policy_type=normalize_policy_type(policy_type))
-                out.extend(check_document(doc, catalog))
+                    doc = replace(
+                        doc,
+                        policy_type=normalize_policy_type(policy_type),
+                        type_source="given",
+                    )
+                found.extend(check_document(doc, catalog))
+            for f in found:
+                key = (f.code, f.span.start, f.span.end, f.message)
+                if key not in seen:  # both readings of an Fn::If agree
+                    seen.add(key)
+                    out.append(f)
         return out
-    return check_document(parse_policy(text, policy_type), catalog)
+    doc = parse_policy(text, policy_type)
+    if policy_type is not None:
+        doc = replace(doc, type_source="given")
+    return check_document(doc, catalog)
