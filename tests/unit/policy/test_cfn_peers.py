@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from accessdenied.policy import check_text
+from accessdenied.policy.checks import check_text
 from accessdenied.policy.model import Finding
 from tests.paths import SHARED
 from tests.peers.cfn_suite import load_rows, score
