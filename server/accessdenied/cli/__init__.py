@@ -19,7 +19,7 @@ EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("scan", "check", "simulate", "fix", "serve", "run", "catalog")
+SUBCOMMANDS = ("scan", "check", "simulate", "fix", "serve", "run", "catalog", "trail")
 
 
 class _Parser(argparse.ArgumentParser):
