@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import shutil
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
+from lsprotocol import converters, types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from tests.paths import WORKSPACES
@@ -165,3 +166,68 @@ def data(diag: types.Diagnostic) -> dict[str, Any]:
     """`diag.data` as a dict (the server always sends an object)."""
     assert isinstance(diag.data, dict), diag.data
     return diag.data
+
+
+async def code_actions_for(
+    client: LanguageClient, uri: str, diag: types.Diagnostic
+) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    assert result is not None
+    return [as_action(a) for a in result]
+
+
+def as_action(item: types.Command | types.CodeAction) -> types.CodeAction:
+    """lsprotocol 2025.0.0 structures any code action that has a `command` as a
+    `Command` (its `_code_action_hook` only checks for the key) and stringifies the
+    nested object; real editors check `typeof command`. Undo that here."""
+    if isinstance(item, types.CodeAction):
+        return item
+    raw = ast.literal_eval(item.command)
+    assert isinstance(raw, dict), item
+    return converters.get_converter().structure(
+        {"title": item.title, "command": raw}, types.CodeAction
+    )
+
+
+def edits_for(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit], Any]:
+    """The edits for `uri` and the version they were made against (None: not open)."""
+    if edit.document_changes is not None:
+        for change in edit.document_changes:
+            assert isinstance(change, types.TextDocumentEdit)
+            if change.text_document.uri == uri:
+                return [e for e in change.edits if isinstance(e, types.TextEdit)], (
+                    change.text_document.version
+                )
+        raise AssertionError(f"no edit for {uri}")
+    assert edit.changes is not None
+    return list(edit.changes[uri]), "no-version"
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def off(p: types.Position) -> int:
+        return offsets[p.line] + p.character  # ASCII policy files
+
+    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[: off(e.range.start)] + e.new_text + text[off(e.range.end) :]
+    return text
+
+
+async def resolved(
+    client: LanguageClient, action: types.CodeAction
+) -> types.CodeAction:
+    if action.edit is not None:
+        return action
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None
+    return resolved

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_lsp
-from lsprotocol import converters, types
+from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from accessdenied.evaluate import Policy, PolicySet, Request, evaluate
@@ -22,6 +20,18 @@ from tests.lsp.helpers import (
     log_errors,
     open_doc,
     start_session,
+)
+from tests.lsp.helpers import (
+    apply_text_edits as _apply,
+)
+from tests.lsp.helpers import (
+    code_actions_for as _actions,
+)
+from tests.lsp.helpers import (
+    edits_for as _edits_for,
+)
+from tests.lsp.helpers import (
+    resolved as _resolved,
 )
 
 pytestmark = [
@@ -46,71 +56,6 @@ async def client(lsp_client: LanguageClient, request, tmp_path_factory):
 
 def _root(client: LanguageClient) -> Path:
     return client.root  # type: ignore[attr-defined, no-any-return]
-
-
-async def _actions(
-    client: LanguageClient, uri: str, diag: types.Diagnostic
-) -> list[types.CodeAction]:
-    result = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=diag.range,
-            context=types.CodeActionContext(diagnostics=[diag]),
-        )
-    )
-    assert result is not None
-    return [_as_action(a) for a in result]
-
-
-def _as_action(item: types.Command | types.CodeAction) -> types.CodeAction:
-    """lsprotocol 2025.0.0 structures any code action that has a `command` as a
-    `Command` (its `_code_action_hook` only checks for the key) and stringifies the
-    nested object; real editors check `typeof command`. Undo that here."""
-    if isinstance(item, types.CodeAction):
-        return item
-    raw = ast.literal_eval(item.command)
-    assert isinstance(raw, dict), item
-    return converters.get_converter().structure(
-        {"title": item.title, "command": raw}, types.CodeAction
-    )
-
-
-def _edits_for(edit: types.WorkspaceEdit, uri: str) -> tuple[list[types.TextEdit], Any]:
-    """The edits for `uri` and the version they were made against (None: not open)."""
-    if edit.document_changes is not None:
-        for change in edit.document_changes:
-            assert isinstance(change, types.TextDocumentEdit)
-            if change.text_document.uri == uri:
-                return [e for e in change.edits if isinstance(e, types.TextEdit)], (
-                    change.text_document.version
-                )
-        raise AssertionError(f"no edit for {uri}")
-    assert edit.changes is not None
-    return list(edit.changes[uri]), "no-version"
-
-
-def _apply(text: str, edits: list[types.TextEdit]) -> str:
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def off(p: types.Position) -> int:
-        return offsets[p.line] + p.character  # ASCII policy files
-
-    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
-        text = text[: off(e.range.start)] + e.new_text + text[off(e.range.end) :]
-    return text
-
-
-async def _resolved(
-    client: LanguageClient, action: types.CodeAction
-) -> types.CodeAction:
-    if action.edit is not None:
-        return action
-    resolved = await client.code_action_resolve_async(action)
-    assert resolved.edit is not None
-    return resolved
 
 
 async def test_code_actions_insert_statement_resolves_lazily(client: LanguageClient):

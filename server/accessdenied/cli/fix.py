@@ -70,7 +70,7 @@ def _split_log(spec: str) -> tuple[Path, int | None]:
 
 def _pick_denial(args: argparse.Namespace) -> Any:
     """The denial to fix, or an int exit status after reporting the problem."""
-    from accessdenied.denials import scan_text  # type: ignore[attr-defined,unused-ignore]
+    from accessdenied.denials import scan_text
 
     if args.denial_text is not None:
         denials = scan_text(args.denial_text)
@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"accessdenied fix: cannot read {policy}: {exc.strerror or exc}")
             return EXIT_USAGE
-        from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+        from accessdenied.policy import parse_json
 
         parsed = parse_json(text)
         if not parsed.errors and not hasattr(parsed.root, "members"):

@@ -16,8 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from accessdenied.catalog import load_catalog
 from accessdenied.denials import Denial
 from accessdenied.evaluate import Decision, Policy, PolicySet, Reason, Request, evaluate
+from accessdenied.explain import DenialExplanation, explain_denial, read_file_text
+from accessdenied.explain.route import REF_KIND
 from accessdenied.fixes.edits import (
     EditError,
     TextEdit,
@@ -32,21 +35,13 @@ from accessdenied.fixes.synthesize import (
     grant_resource,
     make_sid,
 )
+from accessdenied.policy import check_text, parse_json
 from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
 
 logger = logging.getLogger(__name__)
 
 ReadText = Callable[[str], str]
 
-#: Denial.policy_type / evaluator type -> workspace PolicyRef kind.
-_REF_KIND = {
-    "identity": "identity",
-    "resource": "resource",
-    "permissions_boundary": "boundary",
-    "session": "session",
-    "scp": "scp",
-    "rcp": "rcp",
-}
 _SET_FIELD = {
     "identity": "identity",
     "resource": "resource",
@@ -81,21 +76,8 @@ def _read(read_text: ReadText | None, path: Path) -> str:
     return read_file_text(path)
 
 
-def read_file_text(path: Path) -> str:
-    """A file's text with its line endings untouched (CRLF stays CRLF).
-
-    Read through `safeio` (bounded, never blocks on a FIFO/device); a UTF-8 BOM is
-    dropped, as editors do, and writers put it back.
-    """
-    from accessdenied import safeio
-
-    return safeio.read_text(path)
-
-
 def _parse(text: str) -> tuple[Any, Any]:
     """(root object node, PolicyDocument) of a JSON policy text; EditError on errors."""
-    from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
-
     parsed = parse_json(text)
     if parsed.errors or parsed.root is None or not is_object(parsed.root):
         first = parsed.errors[0].message if parsed.errors else "not a JSON object"
@@ -185,8 +167,6 @@ def related_requests(
     """A sample of requests near the denied one (other actions, sibling resources)."""
     actions = {request.action}
     try:
-        from accessdenied.catalog import load_catalog  # type: ignore[attr-defined,unused-ignore]
-
         cat: Any = load_catalog()
         prefix = request.action.split(":", 1)[0]
         for a in cat.expand(f"{prefix}:*")[:15]:
@@ -237,7 +217,7 @@ def _as_list_of_dicts(value: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _error_findings(check_text: Any, text: str, kind: str) -> list[tuple[str, str]]:
+def _error_findings(text: str, kind: str) -> list[tuple[str, str]]:
     """(code, message) of the error findings of a document (empty if the checker fails)."""
     ptype = {"kms": "resource", "boundary": "identity", "session": "identity"}.get(
         kind, kind
@@ -305,15 +285,11 @@ def verify_documents(
     `check_after`/`check_before` are JSON texts of the document for the checks (only
     errors the edit introduces count).
     """
-    try:
-        from accessdenied.policy import check_text  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # pragma: no cover
-        check_text = None
-    if check_text is not None and check_after is not None:
-        new_errors = _error_findings(check_text, check_after, ref.kind)
+    if check_after is not None:
+        new_errors = _error_findings(check_after, ref.kind)
         if check_before is not None:
             # Only errors the edit introduces count; the document's own stay its own.
-            for key in _error_findings(check_text, check_before, ref.kind):
+            for key in _error_findings(check_before, ref.kind):
                 if key in new_errors:
                     new_errors.remove(key)
         if new_errors:
@@ -357,8 +333,12 @@ def fix_in_ref(
     text: str,
     policy_set: PolicySet,
     variant: str = "exact",
+    request: Request | None = None,
 ) -> Fix:
-    """Grant the denied request in one document (a Fix, verified or not)."""
+    """Grant the denied request in one document (a Fix, verified or not).
+
+    `request` is the request the routing evaluated (default: the denial's own).
+    """
     action = denial.action or ""
     info = action_info(action, denial.resource)
     resource, why_res = grant_resource(info, denial.resource)
@@ -416,7 +396,7 @@ def fix_in_ref(
         ref,
         plan.before,
         _with_current(policy_set, ref, plan.before),
-        _request(denial, denial.resource or "*"),
+        request or _request(denial, denial.resource or "*"),
         actions,
         resource,
         check_after=plan.check_after,
@@ -459,9 +439,10 @@ def _deny_fixes(
     decision: Decision,
     policy_set: PolicySet,
     read_text: ReadText | None,
+    request: Request | None = None,
 ) -> list[Fix]:
     out: list[Fix] = []
-    request = _request(denial, denial.resource or "*")
+    request = request or _request(denial, denial.resource or "*")
     for reason in decision.reasons:
         if reason.effect != "Deny":
             continue
@@ -589,54 +570,6 @@ def _explain(
     )
 
 
-def _blocking_level(
-    index: WorkspaceIndex, kind: str, principal: str, resource: str, action: str
-) -> list[PolicyRef]:
-    """The policies of the first org level where no policy allows the request."""
-    request = Request(principal, action, resource)
-    for level in index.org_policies(kind):
-        policies = [p for p in (index.policy(r) for r in level) if p is not None]
-        if not evaluate(request, PolicySet(identity=tuple(policies))).allowed:
-            return list(level)[:1]
-    return []
-
-
-def target_refs(
-    denial: Denial, index: WorkspaceIndex, decision: Decision
-) -> tuple[list[PolicyRef], str]:
-    """The documents to edit, best first, and the routing reason."""
-    action = (denial.action or "").lower()
-    principal = denial.principal or ""
-    resource = denial.resource or "*"
-    if action.startswith("sts:assumerole") and ":role/" in resource:
-        refs = list(index.trust_policies_for(resource))
-        if denial.policy_type in (None, "resource") and refs:
-            return refs, f"{denial.action} is decided by the trust policy of {resource}"
-    types: list[str] = []
-    if denial.policy_type:
-        types.append(denial.policy_type)
-    types += [t for t in decision.blocked_by if t not in types]
-    if not types:
-        types = ["identity"]
-    for t in types:
-        if t == "identity":
-            refs = list(index.policies_for(principal, kind="identity"))
-        elif t == "resource":
-            refs = list(index.resource_policies_for(resource))
-        elif t in ("permissions_boundary", "session"):
-            refs = list(index.policies_for(principal, kind=_REF_KIND[t]))
-        elif t in ("scp", "rcp"):
-            refs = _blocking_level(index, t, principal, resource, denial.action or "")
-        else:
-            refs = []
-        if refs:
-            return refs, f"denied because no {t} policy allows it"
-    return (
-        [],
-        f"no {' or '.join(types)} policy for this request was found in the workspace",
-    )
-
-
 def propose_fixes(
     denial: Denial,
     index: WorkspaceIndex,
@@ -656,9 +589,10 @@ def propose_fixes(
             )
         ]
     resource = denial.resource or "*"
-    policy_set = index.policy_set_for(denial.principal, resource, denial.action)
+    exp: DenialExplanation | None = None
     if policy is not None:
-        kind = _REF_KIND.get(denial.policy_type or "identity", "identity")
+        policy_set = index.policy_set_for(denial.principal, resource, denial.action)
+        kind = REF_KIND.get(denial.policy_type or "identity", "identity")
         if (denial.action or "").lower().startswith("sts:assumerole"):
             kind = "trust"
         ref = PolicyRef(
@@ -679,12 +613,19 @@ def propose_fixes(
             ref,
             _doc_of(_read(read_text, ref.path), (0, len(_read(read_text, ref.path)))),
         )
+        request = _request(denial, resource)
+        decision = evaluate(request, policy_set)
     else:
-        refs = []
-        route = ""
-    decision = evaluate(_request(denial, resource), policy_set)
+        # The one routing: the same answer the editor's diagnostic shows.
+        exp = explain_denial(denial, index, read_text)
+        if exp.decision is None or exp.policy_set is None:
+            return [_explain(denial, exp.route)]
+        decision, policy_set = exp.decision, exp.policy_set
+        request = exp.request or _request(denial, resource)
+        refs = list(exp.grant_refs)
+        route = exp.route
     if decision.decision == "explicit_deny":
-        return _deny_fixes(denial, decision, policy_set, read_text)
+        return _deny_fixes(denial, decision, policy_set, read_text, request)
     if denial.decision == "explicit":
         return [
             _explain(
@@ -693,17 +634,8 @@ def propose_fixes(
                 "workspace (an Allow cannot override an explicit Deny)",
             )
         ]
-    if decision.allowed and policy is None:
-        where = ", ".join(sorted({r.file or r.policy_type for r in decision.reasons}))
-        return [
-            _explain(
-                denial,
-                f"the workspace policies already allow this request ({where}); the denial "
-                "comes from a policy outside the workspace, or the deployed policies differ",
-            )
-        ]
-    if not refs:
-        refs, route = target_refs(denial, index, decision)
+    if decision.allowed and exp is not None:
+        return [_explain(denial, exp.route)]
     if not refs:
         broken = index.refs_of("unparsable")
         if broken:
@@ -729,7 +661,7 @@ def propose_fixes(
             continue
         for variant in variants:
             try:
-                fix = fix_in_ref(denial, ref, text, policy_set, variant)
+                fix = fix_in_ref(denial, ref, text, policy_set, variant, request)
             except EditError as exc:
                 fixes.append(
                     _explain(
@@ -761,9 +693,13 @@ def propose_fixes(
                 replace(fix, explanation=f"{fix.explanation} Routing: {route}.")
             )
     rank = {"exact": 0, "with-dependent-actions": 1}
+    # Documents keep the routing's order (the editor's diagnostic names the first one);
+    # within a document, verified before unverified, exact before wider.
+    doc_rank = {str(ref.path): i for i, ref in reversed(list(enumerate(refs)))}
     return sorted(
         fixes,
         key=lambda f: (
+            doc_rank.get(f.path, len(doc_rank)),
             not f.verified,
             f.kind == "explain-only",
             rank.get(f.variant, 2),

@@ -16,7 +16,8 @@ from typing import Any
 from lsprotocol import types
 
 from accessdenied.denials.model import Denial
-from accessdenied.lsp import convert, core, explain
+from accessdenied.fixes import propose_fixes
+from accessdenied.lsp import convert, explain
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
 
@@ -96,7 +97,7 @@ def workspace_edit(ls: AccessDeniedServer, fix: Any) -> types.WorkspaceEdit:
 
 def _propose(ls: AccessDeniedServer, denial: Denial) -> list[Any]:
     """Fixes for `denial` (worker thread)."""
-    fixes = core.propose_fixes(denial, ls.index, ls.read_text)
+    fixes = propose_fixes(denial, ls.index, ls.read_text)
     return [f for f in fixes if getattr(f, "edits", ()) and f.kind != "explain-only"]
 
 
@@ -119,10 +120,7 @@ async def code_actions(
     )
     actions: list[types.CodeAction] = []
     for diag, denial in denial_diagnostics(ls, params):
-        try:
-            fixes = await ls.in_thread(_propose, ls, denial)
-        except core.CoreUnavailable:
-            return []
+        fixes = await ls.in_thread(_propose, ls, denial)
         for i, fix in enumerate(fixes):
             action = types.CodeAction(
                 title=_title(fix),
@@ -151,7 +149,7 @@ async def code_actions(
 def _go_to_deny(
     ls: AccessDeniedServer, denial: Denial, diag: types.Diagnostic
 ) -> types.CodeAction | None:
-    exp = explain.explain(denial, ls.index)
+    exp = explain.explain(denial, ls.index, ls.read_text)
     for rel in exp.related:
         if rel.role != "denies":
             continue

@@ -15,8 +15,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from accessdenied.lsp import convert, core
+from accessdenied.catalog import load_catalog
+from accessdenied.lsp import convert
 from accessdenied.lsp.server import AccessDeniedServer
+from accessdenied.policy import parse_policy
 from accessdenied.text import LineIndex
 
 logger = logging.getLogger(__name__)
@@ -159,9 +161,7 @@ def _item(
 def statement_actions(text: str, offset: int) -> list[str]:
     """The Action values of the statement around `offset` (tolerant parse)."""
     try:
-        doc = core.parse_policy(text)
-    except core.CoreUnavailable:
-        return []
+        doc = parse_policy(text)
     except Exception:
         return []
     for st in getattr(doc, "statements", ()):
@@ -232,7 +232,7 @@ def _operators() -> list[str]:
 def _actions(
     ctx: Context, index: LineIndex, offset: int, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = core.load_catalog()
+    cat = load_catalog()
     prefix = ctx.prefix
     out: list[types.CompletionItem] = []
     if ":" not in prefix:
@@ -268,9 +268,7 @@ def _actions(
     service = cat.service(svc)
     if service is None:
         return out
-    actions = list(getattr(service, "actions", ()) or cat.expand(f"{svc}:*"))
-    if isinstance(getattr(service, "actions", None), dict):
-        actions = list(service.actions.values())
+    actions = list(service.actions or cat.expand(f"{svc}:*"))
     out.append(
         _item(
             f"{service.prefix}:*",
@@ -326,7 +324,7 @@ def _verb(name: str) -> str:
 def _arn_templates(
     text: str, offset: int, ctx: Context, index: LineIndex, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = core.load_catalog()
+    cat = load_catalog()
     seen: set[str] = set()
     out: list[types.CompletionItem] = []
     for pattern in statement_actions(text, offset):
@@ -365,7 +363,7 @@ def _arn_templates(
 def _condition_keys(
     text: str, offset: int, ctx: Context, index: LineIndex, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = core.load_catalog()
+    cat = load_catalog()
     keys: dict[str, str] = {}
     for pattern in statement_actions(text, offset):
         for action in cat.expand(pattern)[:50]:
@@ -434,8 +432,6 @@ def register(server: AccessDeniedServer) -> None:
     ) -> types.CompletionList | None:
         try:
             return await completion(ls, params)
-        except core.CoreUnavailable:
-            return None
         except Exception:
             logger.exception("completion in %s failed", params.text_document.uri)
             return None

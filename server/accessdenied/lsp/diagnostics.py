@@ -9,20 +9,23 @@ grant the request. Results computed for an older document version are dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
+from accessdenied.denials import scan_text
 from accessdenied.denials.model import Denial
-from accessdenied.lsp import convert, core, explain, globs
+from accessdenied.lsp import convert, explain, globs
 from accessdenied.lsp.server import (
     AccessDeniedServer,
     DenialSource,
     path_to_uri,
     uri_to_path,
 )
+from accessdenied.policy import check_document, check_text, find_policies
 from accessdenied.text import LineIndex
 
 logger = logging.getLogger(__name__)
@@ -77,10 +80,8 @@ def classify(
     suffix = path.suffix.lower() if path is not None else ""
     if (language_id or "") in POLICY_LANGUAGES or suffix in POLICY_SUFFIXES:
         try:
-            if core.find_policies(str(path or uri), text):
+            if find_policies(str(path or uri), text):
                 return "policy"
-        except core.CoreUnavailable:
-            return None
         except Exception:
             logger.exception("finding policies in %s failed", uri)
         if _indexed_policy(ls, path):
@@ -98,18 +99,15 @@ def policy_findings(ls: AccessDeniedServer, uri: str, text: str) -> list[Any]:
     """Schema + semantic findings for a policy document (worker thread)."""
     path = uri_to_path(uri)
     name = str(path) if path is not None else uri
-    try:
-        embedded = core.find_policies(name, text)
-    except core.CoreUnavailable:
-        return []
+    embedded = find_policies(name, text)
     if not embedded or all(getattr(e, "kind", "json") == "json" for e in embedded):
         policy_type = getattr(embedded[0], "policy_type", None) if embedded else None
         policy_type = ls.index_kinds.get(name, policy_type)
-        return core.check_text(text, policy_type, name)
+        return check_text(text, policy_type, name)
     out: list[Any] = []
     for e in embedded:
         if e.document is not None:
-            out.extend(core.check_document(e.document))
+            out.extend(check_document(e.document))
     return out
 
 
@@ -149,7 +147,7 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
 
 def _scan(text: str) -> tuple[list[Denial], LineIndex]:
     """Denials in a log text plus its line index (worker thread: both are O(size))."""
-    return core.scan_text(text), LineIndex(text)
+    return scan_text(text), LineIndex(text)
 
 
 def _policy_diagnostics(
@@ -192,12 +190,12 @@ def _explain_all(
         key = (generation, d.key, d.policy_type)
         exp = cache.get(key)
         if exp is None:
-            exp = explain.explain(red, index)
+            exp = explain.explain(red, index, ls.read_text)
             if len(cache) > 5000:
                 cache.clear()
             cache[key] = exp
         else:
-            exp = explain.Explanation(red, exp.related, exp.target, exp.allowed_now)
+            exp = dataclasses.replace(exp, denial=red)
         out.append(exp)
     texts: dict[str, LineIndex | None] = {}
     for exp in out:
@@ -285,8 +283,6 @@ def register(server: AccessDeniedServer) -> None:
         uri = params.text_document.uri
         try:
             await analyze(ls, uri)
-        except core.CoreUnavailable:
-            pass  # reported once by core.entry
         except Exception:
             logger.exception("diagnostics for %s failed", uri)
 
@@ -299,8 +295,6 @@ def register(server: AccessDeniedServer) -> None:
         async def run() -> None:
             try:
                 await analyze(ls, uri)
-            except core.CoreUnavailable:
-                pass
             except Exception:
                 logger.exception("diagnostics for %s failed", uri)
 
@@ -318,8 +312,6 @@ def register(server: AccessDeniedServer) -> None:
             pending.cancel()
         try:
             await analyze(ls, uri)
-        except core.CoreUnavailable:
-            pass
         except Exception:
             logger.exception("diagnostics for %s failed", uri)
         if ls.kinds.get(uri) == "policy":

@@ -11,13 +11,15 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types
 
+from accessdenied.denials import redact
 from accessdenied.denials.model import Denial
-from accessdenied.lsp import convert, core
+from accessdenied.explain import DenialExplanation, ReadText, explain_denial
+from accessdenied.lsp import convert
 from accessdenied.text import LineIndex, Span
+from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 
@@ -52,23 +54,24 @@ class Explanation:
     target: Related | None
     # The workspace's policies allow the request now (the fix is in).
     allowed_now: bool = False
+    core: DenialExplanation | None = None
 
 
 def redacted(denial: Denial) -> Denial:
     """`denial` with its text and every free-text field redacted."""
     return dataclasses.replace(
         denial,
-        text=core.redact(denial.text),
+        text=redact(denial.text),
         principal=_r(denial.principal),
         resource=_r(denial.resource),
         policy_arn=_r(denial.policy_arn),
         encoded_blob=None,
-        notes=tuple(core.redact(n) for n in denial.notes),
+        notes=tuple(redact(n) for n in denial.notes),
     )
 
 
 def _r(value: str | None) -> str | None:
-    return core.redact(value) if value else value
+    return redact(value) if value else value
 
 
 def reason(denial: Denial) -> str:
@@ -95,91 +98,38 @@ def message(denial: Denial) -> str:
     return f"{summary(denial)}: {reason(denial)}"
 
 
-def explain(denial: Denial, index: Any) -> Explanation:
-    """Related policy locations for `denial` (worker thread; never raises)."""
-    related: list[Related] = []
-    target: Related | None = None
-    if index is None:
+#: How many "should allow" documents a denial's related information lists.
+MAX_GRANT_TARGETS = 3
+
+
+def explain(
+    denial: Denial,
+    index: WorkspaceIndex | None,
+    read_text: ReadText | None = None,
+) -> Explanation:
+    """The core's routing for `denial` as related locations (worker thread; never raises)."""
+    try:
+        core_exp = explain_denial(denial, index, read_text)
+    except Exception:
+        logger.exception("explaining %s failed", summary(denial))
         return Explanation(denial, (), None)
-    try:
-        decision = core.evaluate_denial(denial, index)
-    except core.CoreUnavailable:
-        decision = None
-    except Exception:
-        logger.exception("evaluating %s failed", summary(denial))
-        decision = None
-    if decision is not None and getattr(decision, "decision", "") == "allowed":
-        # Only a claim about the workspace model: the account may still differ.
-        return Explanation(denial, (), None, allowed_now=True)
-    if decision is not None and getattr(decision, "decision", "") == "explicit_deny":
-        for r in getattr(decision, "reasons", ()):
-            if str(getattr(r, "effect", "")).lower() != "deny" or not r.file:
+    return from_core(core_exp)
+
+
+def from_core(core_exp: DenialExplanation) -> Explanation:
+    """Related locations, best first, from the core's explanation."""
+    if core_exp.allowed_now:
+        return Explanation(core_exp.denial, (), None, allowed_now=True, core=core_exp)
+    related: list[Related] = []
+    grants = 0
+    for t in core_exp.targets:
+        if t.role == "should-allow":
+            grants += 1
+            if grants > MAX_GRANT_TARGETS:
                 continue
-            sid = f" {r.sid!r}" if r.sid else ""
-            rel = Related(
-                path=str(r.file),
-                message=f"statement{sid} denies {denial.action or 'this request'}",
-                span=statement_span(str(r.file), r.statement_index),
-                line=int(r.line) if r.line else None,
-                role="denies",
-            )
-            related.append(rel)
-            target = target or rel
-    try:
-        refs: tuple[Any, ...] = ()
-        if denial.policy_type == "resource" and denial.resource:
-            refs = tuple(index.resource_policies_for(denial.resource))
-        if not refs and denial.principal:
-            refs = tuple(index.policies_for(denial.principal))
-        if not refs and denial.resource:
-            refs = tuple(index.resource_policies_for(denial.resource))
-    except Exception:
-        logger.exception("looking up policies for %s failed", summary(denial))
-        refs = ()
-    for ref in refs[:3]:
-        what = denial.action or "the request"
-        rel = Related(
-            path=str(ref.path),
-            message=f"{ref.kind} policy that should allow {what} ({ref.reason})",
-            span=getattr(ref, "span_in_file", None) or statements_span(str(ref.path)),
-            role="should-allow",
-        )
-        related.append(rel)
-        if target is None:
-            target = rel
-    return Explanation(denial, tuple(related), target)
-
-
-def statements_span(path: str) -> Span | None:
-    """The span of a standalone policy file's `"Statement"` value, or None."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        node = getattr(core.parse_policy(text), "statement_node", None)
-    except (OSError, ValueError, core.CoreUnavailable):
-        return None
-    except Exception:
-        logger.exception("parsing %s failed", path)
-        return None
-    span = getattr(node, "span", None)
-    return span if isinstance(span, Span) else None
-
-
-def statement_span(path: str, statement_index: int | None) -> Span | None:
-    """The span of statement `statement_index` in the standalone policy file `path`."""
-    if statement_index is None:
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        doc = core.parse_policy(text)
-        statements = tuple(getattr(doc, "statements", ()))
-        if 0 <= statement_index < len(statements):
-            span: Span = statements[statement_index].span
-            return span
-    except (OSError, ValueError, core.CoreUnavailable):
-        return None
-    except Exception:
-        logger.exception("locating statement %s in %s failed", statement_index, path)
-    return None
+        related.append(Related(t.path, t.message, t.span, t.line, t.role))
+    target = related[0] if related else None
+    return Explanation(core_exp.denial, tuple(related), target, core=core_exp)
 
 
 def related_location(
@@ -193,7 +143,7 @@ def related_location(
     return convert.line_location(uri, rel.line or 1)
 
 
-def read_index(path: str, read_text: Any) -> LineIndex | None:
+def read_index(path: str, read_text: ReadText) -> LineIndex | None:
     try:
         return LineIndex(read_text(path))
     except (OSError, ValueError):

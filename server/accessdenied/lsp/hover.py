@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import re
 from dataclasses import dataclass
@@ -21,7 +20,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from accessdenied.lsp import convert, core, explain
+from accessdenied.catalog import load_catalog
+from accessdenied.denials import redact
+from accessdenied.lsp import convert, explain, live
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
 
@@ -83,7 +84,7 @@ def _esc(value: object) -> str:
 
 def action_markdown(name: str) -> str | None:
     """Markdown for an action or a wildcard pattern (worker thread)."""
-    cat = core.load_catalog()
+    cat = load_catalog()
     if "*" in name or "?" in name:
         expanded = cat.expand(name)
         if not expanded:
@@ -171,7 +172,7 @@ def principal_markdown(ls: AccessDeniedServer, arn: str, at_denial: Any) -> str:
             "No policy in this workspace is known to belong to this principal."
         )
     policy_set = index.policy_set_for(arn, "*")
-    eff = effective_permissions(policy_set, arn, core.load_catalog())
+    eff = effective_permissions(policy_set, arn, load_catalog())
     services = eff.by_service()
     lines += ["", f"**Allowed**: {len(eff.allowed)} action(s)"]
     for service in sorted(services)[:MAX_LIST]:
@@ -216,22 +217,15 @@ def principal_markdown(ls: AccessDeniedServer, arn: str, at_denial: Any) -> str:
 
 
 def live_section(ls: AccessDeniedServer, arn: str) -> str:
-    try:  # lsp/live.py is owned by the live-AWS helper
-        live = importlib.import_module("accessdenied.lsp.live")
-    except ImportError:
-        return "_Live mode is on but not available in this install._"
-    fn = getattr(live, "hover_markdown", None)
-    if fn is None:
-        return "_Live mode is on but not available in this install._"
     try:
-        return str(fn(arn, ls.settings))
+        return str(live.hover_markdown(arn, ls.settings))
     except Exception as exc:
         logger.warning("live lookup of %s failed: %s", arn, exc)
         return f"_Live lookup failed: {_esc(exc)}_"
 
 
 def denial_section(ls: AccessDeniedServer, denial: Any) -> str:
-    exp = explain.explain(denial, ls.index)
+    exp = explain.explain(denial, ls.index, ls.read_text)
     what = _code(denial.action or denial.operation or "the request")
     on = f" on {_code(denial.resource)}" if denial.resource else ""
     lines = [f"**This denial**: {what}{on} was denied: {_esc(explain.reason(denial))}"]
@@ -265,7 +259,7 @@ def resource_markdown(ls: AccessDeniedServer, arn: str) -> str:
             f"| resource | {_code(parsed.resource)} |",
             "",
         ]
-    cat = core.load_catalog()
+    cat = load_catalog()
     rtypes = cat.resource_types_for_arn(arn)
     if rtypes:
         lines.append(
@@ -357,7 +351,7 @@ async def hover(
     if token is None:
         return None
     if token.kind == "arn":
-        token = Token(token.kind, core.redact(token.text), token.start, token.end)
+        token = Token(token.kind, redact(token.text), token.start, token.end)
     at_denial = _denial_at(ls, uri, params.position)
     if ls.index is None and ls.root_path is not None:
         # Right after start-up: the answer needs the workspace model; wait a little.
@@ -380,8 +374,6 @@ def register(server: AccessDeniedServer) -> None:
     ) -> types.Hover | None:
         try:
             return await hover(ls, params)
-        except core.CoreUnavailable:
-            return None
         except Exception:
             logger.exception("hover in %s failed", params.text_document.uri)
             return None

@@ -15,8 +15,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from accessdenied.lsp import core
 from accessdenied.lsp.server import AccessDeniedServer
+from accessdenied.workspace import WorkspaceIndex, build_index
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +74,7 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
             token = None
     started = time.perf_counter()
     try:
-        index = await ls.in_thread(core.build_index, root)
-    except core.CoreUnavailable:
-        index = None
+        index: WorkspaceIndex | None = await ls.in_thread(build_index, root)
     except Exception:
         logger.exception("indexing the workspace failed")
         index = None

@@ -20,8 +20,9 @@ from typing import Any
 from lsprotocol import types
 
 from accessdenied import safeio
+from accessdenied.denials import LogTail
 from accessdenied.denials.model import Denial
-from accessdenied.lsp import core, diagnostics, globs
+from accessdenied.lsp import diagnostics, globs
 from accessdenied.lsp.server import (
     AccessDeniedServer,
     DenialSource,
@@ -132,7 +133,7 @@ def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
         entry.stat = None
         return [], True
     if reset:
-        entry.tail = core.log_tail(entry.path)
+        entry.tail = LogTail(entry.path)
     new = list(entry.tail.poll())
     entry.stat = now
     return new, reset
@@ -152,8 +153,6 @@ async def rescan_file(ls: AccessDeniedServer, path: Path) -> None:
             entry = watcher.files[path] = WatchedLog(path=path, uri=uri)
         try:
             new, reset = await ls.in_thread(_poll, entry)
-        except core.CoreUnavailable:
-            return
         except Exception:
             logger.exception("reading %s failed", path)
             return

@@ -14,7 +14,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from accessdenied.lsp import core, diagnostics
+from accessdenied.denials import scan_text
+from accessdenied.lsp import diagnostics
 from accessdenied.lsp.server import AccessDeniedServer, DenialSource
 from accessdenied.text import LineIndex
 
@@ -81,7 +82,7 @@ def _field(params: Any, name: str) -> str:
 
 async def publish(ls: AccessDeniedServer, buf: TerminalBuffer) -> None:
     text = buf.text()
-    denials = await ls.in_thread(core.scan_text, text)
+    denials = await ls.in_thread(scan_text, text)
     limit = max(ls.settings.logs.max_diagnostics, 1)
     source = DenialSource(
         uri=buf.uri,
@@ -114,8 +115,6 @@ def register(server: AccessDeniedServer) -> None:
             async def run() -> None:
                 try:
                     await publish(ls, buf)
-                except core.CoreUnavailable:
-                    pass
                 except Exception:
                     logger.exception("scanning terminal %s failed", name)
 

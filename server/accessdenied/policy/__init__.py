@@ -7,8 +7,8 @@ findings = check_text(text, "identity")   # syntax + schema + semantic findings
 
 from __future__ import annotations
 
-from typing import Any
-
+from accessdenied.policy.checks import check_document, check_text
+from accessdenied.policy.detect import EmbeddedPolicy, find_policies
 from accessdenied.policy.document import build_document, parse_policy
 from accessdenied.policy.jsonpos import (
     JsonArray,
@@ -57,17 +57,3 @@ __all__ = [
     "parse_json",
     "parse_policy",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # The checks and the detectors pull in the catalog, jsonschema and PyYAML: load them
-    # only when asked for.
-    if name in ("check_text", "check_document"):
-        from accessdenied.policy import checks
-
-        return getattr(checks, name)
-    if name in ("find_policies", "EmbeddedPolicy"):
-        from accessdenied.policy import detect
-
-        return getattr(detect, name)
-    raise AttributeError(name)
