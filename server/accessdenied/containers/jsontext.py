@@ -247,4 +247,6 @@ class JsonTextContainer:
         )
 
 
-register(("json", "terraform-heredoc"), JsonTextContainer())
+# Terraform heredocs are JSON text too; containers/terraform registers them (it
+# resolves their ${...} interpolations and writes references).
+register(("json",), JsonTextContainer())

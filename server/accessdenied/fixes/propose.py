@@ -18,7 +18,16 @@ from typing import Any
 
 from accessdenied.catalog import load_catalog
 from accessdenied.denials import Denial
-from accessdenied.evaluate import Decision, Policy, PolicySet, Reason, Request, evaluate
+from accessdenied.evaluate import (
+    Decision,
+    Policy,
+    PolicySet,
+    Reason,
+    Request,
+    evaluate,
+    parse_arn,
+    parse_principal,
+)
 from accessdenied.explain import DenialExplanation, explain_denial, read_file_text
 from accessdenied.explain.route import REF_KIND
 from accessdenied.fixes.edits import (
@@ -365,6 +374,8 @@ def fix_in_ref(
             kind=kind,
             span=_region(text, ref) if ref.span_in_file is not None else None,
             logical=ref.name,
+            references=ref.references,
+            context=_site_context(denial),
         )
         try:
             plan = container.plan_grant(
@@ -422,6 +433,21 @@ def fix_in_ref(
         statement=stmt,
         ref=ref,
     )
+
+
+def _site_context(denial: Denial) -> dict[str, str]:
+    """Account, region and partition the denial reveals (for container resolvers)."""
+    out: dict[str, str] = {}
+    info = parse_principal(denial.principal or "")
+    if info.account:
+        out["account"] = info.account
+    arn = parse_arn(denial.resource or "")
+    if arn is not None:
+        if arn.region:
+            out["region"] = arn.region
+        if arn.partition:
+            out["partition"] = arn.partition
+    return out
 
 
 def _with_current(ps: PolicySet, ref: PolicyRef, doc: Mapping[str, Any]) -> PolicySet:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from accessdenied import safeio
+from accessdenied.containers import Reference
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace.config import ConfigError, WorkspaceConfig, load_config
@@ -62,6 +63,8 @@ class PolicyRef:
     not_editable: str | None = None
     #: Outside the workspace root (read only because the user allowed it; never edited).
     outside: bool = False
+    #: Resources of the same configuration the container may reference by name.
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,6 +590,7 @@ def _make(
                     name=b.logical,
                     not_editable=b.not_editable,
                     outside=outside,
+                    references=b.references,
                 )
             )
     by_name: dict[str, list[tuple[Path, str]]] = {}

@@ -262,4 +262,5 @@ def test_terraform_inline_policy_and_role_policy_literal_role(tmp_path: Path) ->
     ]
     trust = index.trust_policies_for("arn:aws:iam::1:role/worker")
     assert trust[0].embed == "terraform-jsonencode"
-    assert index.document(trust[0]) is None  # HCL: not evaluated
+    # jsonencode() objects are evaluated through python-hcl2 (issue 15).
+    assert index.document(trust[0]) == {"Version": "2012-10-17"}
