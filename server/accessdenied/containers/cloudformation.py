@@ -486,7 +486,8 @@ def match_reference(
             return ref
     for ref in references:
         if ":s3:::" in ref.literal and ref.with_suffix("/*").matches(resource):
-            return ref.with_suffix("/*")
+            # Exactly the denied object under the bucket: `${Bucket.Arn}/key`.
+            return ref.with_suffix("/" + resource.split("/", 1)[1])
     return None
 
 
@@ -556,6 +557,10 @@ def cloudformation_bindings(path: Path, text: str) -> list[Binding]:
         ]
     if not isinstance(data.get("Resources"), dict):
         return []
+    from accessdenied.containers import sam
+
+    if sam.is_sam(data):
+        return sam.sam_bindings(path, text, data, is_json)
     return template_bindings(path, text, data, is_json)
 
 
@@ -905,7 +910,7 @@ class CfnJsonContainer:
 
 def base_arn(resource: str, ref: Reference) -> str:
     """The resource's own ARN from an ARN under it (`bucket/key` -> `bucket`)."""
-    if ref.suffix == "/*" and ":s3:::" in resource:
+    if ref.suffix.startswith("/") and ":s3:::" in resource:
         return resource.split("/", 1)[0]
     return resource
 

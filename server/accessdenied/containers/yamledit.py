@@ -207,9 +207,12 @@ def _intrinsic_text(value: Intrinsic, style: YamlStyle, flow: bool) -> str | Non
     if value.fn == "Ref":
         return f"!Ref {value.arg}"
     if value.fn == "Fn::Sub" and isinstance(value.arg, str):
-        q = style.quote or '"'
-        sub_style = YamlStyle(style.newline, style.unit, style.seq_indent, q, True)
-        return "!Sub " + scalar(value.arg, sub_style, flow)
+        # A !Sub string is quoted (the document's quote, else double quotes).
+        if style.quote == "'" and "'" not in value.arg:
+            return f"!Sub '{value.arg}'"
+        import json
+
+        return "!Sub " + json.dumps(value.arg, ensure_ascii=False)
     return None
 
 

@@ -136,5 +136,5 @@ def test_cfn_json_new_statement_references_the_bucket(tmp_path: Path) -> None:
     stmts = after["Resources"]["Api"]["Properties"]["Policies"][0]["PolicyDocument"][
         "Statement"
     ]
-    assert stmts[-1]["Resource"] == {"Fn::Sub": "${ReportsBucket.Arn}/*"}
+    assert stmts[-1]["Resource"] == {"Fn::Sub": "${ReportsBucket.Arn}/2026/r.csv"}
     assert stmts[-1]["Action"] == "s3:GetObject"

@@ -78,7 +78,7 @@ def test_cfn_yaml_new_statement_references_generated_bucket(
         "              - Sid: AllowS3GetObject\n"
         "                Effect: Allow\n"
         "                Action: s3:GetObject\n"
-        '                Resource: !Sub "${ReportsBucket.Arn}/*"\n'
+        '                Resource: !Sub "${ReportsBucket.Arn}/2026/12/report.csv"\n'
     )
     assert cfn_lint(root / "template.yaml") == []
     other = OBJECT.replace("reportsbucket", "otherbucket")
@@ -97,6 +97,11 @@ def test_cfn_yaml_new_statement_references_generated_bucket(
         json.dumps(docs).replace(
             "*-reportsbucket-*", "orders-stack-reportsbucket-1a2b3c4d5e6f"
         )
+    )
+    other_object = OBJECT.replace("report.csv", "other.csv")
+    assert (
+        oracle_decision(oracle, SESSION, "s3:GetObject", other_object, resolved)
+        != "allowed"
     )
     assert (
         oracle_decision(oracle, SESSION, "s3:GetObject", OBJECT, resolved) == "allowed"
