@@ -248,7 +248,9 @@ def _redacted_record(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def _json(result: TrailResult, plan: FixPlan | None) -> dict[str, Any]:
+def _json(
+    result: TrailResult, plan: FixPlan | None, diffs: list[dict[str, str]]
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "denials": [_redacted_record(td.to_json()) for td in result.denials],
         "groups": [g.to_json() for g in result.groups],
@@ -267,6 +269,7 @@ def _json(result: TrailResult, plan: FixPlan | None) -> dict[str, Any]:
             }
             for o in plan.outcomes
         ]
+        out["edits"] = list(diffs)
     return out
 
 
@@ -365,14 +368,17 @@ def _sarif(result: TrailResult, where: str) -> dict[str, Any]:
     return sarif_log(rules, results)
 
 
-def _fix(result: TrailResult, args: argparse.Namespace) -> tuple[FixPlan | None, int]:
+def _fix(
+    result: TrailResult, args: argparse.Namespace
+) -> tuple[FixPlan | None, int, list[dict[str, str]]]:
     from accessdenied.trail.fix import plan_fixes
 
     root = Path(args.root).resolve() if args.root else Path.cwd().resolve()
     if not root.is_dir():
         _err(f"accessdenied trail: --root {root} is not a directory")
-        return None, EXIT_USAGE
+        return None, EXIT_USAGE, []
     plan = plan_fixes(result.groups, result.denials, root)
+    diffs: list[dict[str, str]] = []
     for o in plan.outcomes:
         what = f"{o.group.principal} -> {o.group.action} on {o.group.resource or '*'}"
         if o.fixed:
@@ -381,6 +387,15 @@ def _fix(result: TrailResult, args: argparse.Namespace) -> tuple[FixPlan | None,
             _err(f"no fix: {what}: {o.reason}")
     for path, (before, after) in sorted(plan.documents.items()):
         shown = _display(path)
+        diff = "".join(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile=f"a/{shown}",
+                tofile=f"b/{shown}",
+            )
+        )
+        diffs.append({"file": shown, "diff": diff})
         if args.write:
             from accessdenied.cli.fix import _write_atomic
 
@@ -388,18 +403,11 @@ def _fix(result: TrailResult, args: argparse.Namespace) -> tuple[FixPlan | None,
                 _write_atomic(Path(path), after)
             except OSError as exc:
                 _err(f"accessdenied trail: cannot write {shown}: {exc.strerror or exc}")
-                return plan, EXIT_USAGE
+                return plan, EXIT_USAGE, diffs
             _err(f"wrote {shown}")
         elif args.format == "text":
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    before.splitlines(keepends=True),
-                    after.splitlines(keepends=True),
-                    fromfile=f"a/{shown}",
-                    tofile=f"b/{shown}",
-                )
-            )
-    return plan, EXIT_OK if plan.all_fixed else EXIT_FOUND
+            sys.stdout.write(diff)
+    return plan, EXIT_OK if plan.all_fixed else EXIT_FOUND, diffs
 
 
 def _display(path: str) -> str:
@@ -487,12 +495,13 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     plan = None
+    diffs: list[dict[str, str]] = []
     status = EXIT_FOUND if result.denials else EXIT_OK
     if args.fix and result.groups:
-        plan, status = _fix(result, args)
+        plan, status, diffs = _fix(result, args)
     out = sys.stdout
     if args.format == "json":
-        out.write(json.dumps(_json(result, plan), ensure_ascii=False) + "\n")
+        out.write(json.dumps(_json(result, plan, diffs), ensure_ascii=False) + "\n")
     elif args.format == "sarif":
         where = args.local or args.athena or f"cloudtrail-lake:{args.lake}"
         out.write(
