@@ -25,6 +25,50 @@ PREFILTER_LITERALS: tuple[str, ...] = (
     "Code: 403",  # bodiless 403 envelopes: Java `Status Code: 403`, Go v2 `StatusCode: 403`
 )
 
+# Byte patterns that confirm a literal hit is worth parsing: every family contains one, the
+# near misses of plain logs ("Authorization: Bearer", "Forbidden path", "not allowed while")
+# do not. Hyperscan runs them directly; the stdlib path checks them around literal hits.
+# Words may be separated by any short run of non-alphanumerics (wraps, box prefixes).
+_SEP = rb"[^A-Za-z0-9]{0,12}"
+STRONG_PATTERNS: tuple[bytes, ...] = (
+    rb"[Nn]ot" + _SEP + rb"[Aa]uthorized",
+    rb"[Uu]nauthorized"
+    + _SEP
+    + rb"(?:[Oo]peration|[Ee]xception|[Aa]ccess|to"
+    + _SEP
+    + rb"perform)",
+    rb"NotAuthorized",
+    rb"AuthorizationError",
+    rb"[Aa]uthorization" + _SEP + rb"failure",
+    rb"AccessDenied",
+    rb"[Aa]ccess" + _SEP + rb"[Dd]enied",
+    rb"is" + _SEP + rb"denied",
+    rb"Forbidden(?:Exception|:|\)|'|\"|"
+    + _SEP
+    + rb"\(Service|"
+    + _SEP
+    + rb"and"
+    + _SEP
+    + rb"Http)",
+    rb"(?:operation:|api error|403)" + _SEP + rb"Forbidden",
+    rb"not"
+    + _SEP
+    + rb"allowed"
+    + _SEP
+    + rb"to"
+    + _SEP
+    + rb"(?:access|be"
+    + _SEP
+    + rb"used)",
+    rb"KMS" + _SEP + rb"is" + _SEP + rb"not" + _SEP + rb"allowed",
+    rb"has" + _SEP + rb"been" + _SEP + rb"disabled",
+    rb"explicitDeny",
+    rb"have access to the model",
+    rb"could not be used to assume",
+    rb"Code: 403",
+)
+STRONG = re.compile(b"|".join(b"(?:" + p + b")" for p in STRONG_PATTERNS))
+
 # A token of a principal/resource: no whitespace or quotes; `<account id>`-style
 # placeholders (which may contain a space) count as one token part.
 _TOK = (

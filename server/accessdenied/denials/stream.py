@@ -12,8 +12,10 @@ transcoded on the fly. Files are opened through `safeio`: FIFOs, sockets and dev
 from __future__ import annotations
 
 import codecs
+import contextlib
+import mmap
 import os
-import re
+import stat
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -27,6 +29,9 @@ from accessdenied.denials.model import Denial
 from accessdenied.denials.scan import scan_text
 from accessdenied.text import Span
 
+# What the prefilter searches: a block of bytes or a memory-mapped file.
+Buffer = bytes | mmap.mmap
+
 CHUNK = 1 << 20  # bytes read at a time
 CONTEXT = 8 << 10  # bytes of already-scanned text rescanned with the next block
 MAX_LINE = 4 << 20  # a line longer than this is cut (memory bound)
@@ -35,6 +40,8 @@ _MARK = 64  # bytes remembered just before the read offset (rewrite detection)
 WINDOW = 6000  # bytes of context either side of a prefilter hit
 _LITERALS = tuple(lit.encode() for lit in g.PREFILTER_LITERALS)
 _MAXLIT = max(len(x) for x in _LITERALS)
+_CONFIRM = 160  # bytes either side of a literal hit searched for a STRONG pattern
+_EDGE = 2 * _CONFIRM  # bytes either side of a feed boundary checked for a split pattern
 
 
 def _chars(data: bytes) -> int:
@@ -67,8 +74,8 @@ class IncrementalScanner:
             return []
         ctx = self._ctx
         hits = _hits(block)
-        edge = ctx[-_MAXLIT:] + block[:_MAXLIT]
-        if not hits and not any(lit in edge for lit in _LITERALS):
+        edge = ctx[-_EDGE:] + block[:_EDGE]
+        if not hits and not g.STRONG.search(edge):
             self._advance(block)
             return []
         shifted = [(h + len(ctx), e + len(ctx)) for h, e in hits]
@@ -79,10 +86,14 @@ class IncrementalScanner:
     def _scan(self, data: bytes, hits: list[tuple[int, int]]) -> list[Denial]:
         ctx_end_char = self._ctx_char + _chars(self._ctx)
         out: list[Denial] = []
+        ascii_data = data.isascii()
+        # Lines and characters are counted once, from one window to the next.
+        pos, base_line, base_char = 0, self._ctx_line, self._ctx_char
         for ws, we in _byte_windows(data, hits):
             text = data[ws:we].decode("utf-8", "replace")
-            base_line = self._ctx_line + data.count(b"\n", 0, ws)
-            base_char = self._ctx_char + _chars(data[:ws])
+            base_line += data.count(b"\n", pos, ws)
+            base_char += ws - pos if ascii_data else _chars(data[pos:ws])
+            pos = ws
             # A window starts at a line start, except at data[0] inside a cut long line.
             base_col = self._ctx_col if ws == 0 else 0
             for d in scan_text(text):
@@ -143,23 +154,35 @@ class IncrementalScanner:
         self._ctx = joined[cut:]
 
 
-_SUB = 1 << 16  # literals are checked per 64 KB sub-window while it is in cache
-
-
-def _hits_stdlib(block: bytes) -> list[tuple[int, int]]:
-    """Ranges [first literal hit, end of its 64 KB sub-window) that need parsing."""
-    ranges: list[tuple[int, int]] = []
+def _hits_stdlib(block: Buffer, start: int, end: int) -> list[tuple[int, int]]:
+    """Ranges around literal hits confirmed by a STRONG pattern (C-speed `find` + `re`)."""
+    ends: list[int] = []
     find = block.find
+    strong = g.STRONG.search
     n = len(block)
-    for s in range(0, n, _SUB):
-        e = min(n, s + _SUB + _MAXLIT)
-        first = -1
-        for lit in _LITERALS:
-            i = find(lit, s, e)
-            if i != -1 and (first == -1 or i < first):
-                first = i
-        if first != -1:
-            ranges.append((first, e))
+    for lit in _LITERALS:
+        i = find(lit, start, end)
+        while i != -1:
+            m = strong(block, max(0, i - _CONFIRM), min(n, i + len(lit) + _CONFIRM))
+            if m is not None:
+                ends.append(m.end())
+                # One confirmed hit opens a window; skip the rest of it.
+                i = find(lit, m.end() + WINDOW, end)
+            else:
+                i = find(lit, i + len(lit), end)
+    return _merge_ends(ends)
+
+
+def _merge_ends(ends: list[int]) -> list[tuple[int, int]]:
+    """Hit end offsets -> sorted ranges, hits closer than WINDOW merged."""
+    ends.sort()
+    ranges: list[tuple[int, int]] = []
+    for to in ends:
+        start = max(0, to - _CONFIRM)
+        if ranges and start <= ranges[-1][1] + WINDOW:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], to))
+        else:
+            ranges.append((start, to))
     return ranges
 
 
@@ -185,7 +208,7 @@ def _compile_hyperscan() -> Any:
         return None
     try:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        exprs = [re.escape(lit.decode()).encode() for lit in _LITERALS]
+        exprs = list(g.STRONG_PATTERNS)
         db.compile(
             expressions=exprs,
             ids=list(range(len(exprs))),
@@ -202,27 +225,46 @@ def prefilter_backend() -> str:
     return "hyperscan" if _hyperscan_db() is not None else "stdlib"
 
 
-def _hits(block: bytes) -> list[tuple[int, int]]:
+_HS_PIECE = 64 << 20  # Hyperscan block-mode lengths are 32-bit: scan big maps in pieces
+
+
+def _hits(
+    block: Buffer, start: int = 0, end: int | None = None
+) -> list[tuple[int, int]]:
+    """Ranges of `block[start:end]` around STRONG pattern matches (sorted, merged)."""
+    n = len(block) if end is None else min(end, len(block))
     db = _hyperscan_db()
     if db is None:
-        return _hits_stdlib(block)
+        return _hits_stdlib(block, start, n)
     ends: list[int] = []
+    base = start
 
     def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-        ends.append(to)
+        ends.append(base + to)
 
-    db.scan(block, match_event_handler=on_match)
-    if not ends:
-        return []
-    ends.sort()
-    ranges: list[tuple[int, int]] = []
-    for to in ends:
-        start = max(0, to - _MAXLIT)
-        if ranges and start <= ranges[-1][1] + WINDOW:
-            ranges[-1] = (ranges[-1][0], to)
-        else:
-            ranges.append((start, to))
-    return ranges
+    view = memoryview(block)
+    try:
+        while base < n:
+            # Pieces overlap by _EDGE so a match across a piece boundary is still seen.
+            stop = min(n, base + _HS_PIECE + _EDGE)
+            db.scan(view[base:stop], match_event_handler=on_match)
+            base += _HS_PIECE
+    finally:
+        view.release()
+    return _merge_ends(ends) if ends else []
+
+
+_MAP_PIECE = 8 << 20  # a mapped file is searched and counted this much at a time
+_PAGE = mmap.PAGESIZE
+
+
+def _drop(mm: mmap.mmap, start: int, end: int) -> None:
+    """Release mapped pages already read, so resident memory stays bounded."""
+    a = start - start % _PAGE
+    if end > a:
+        # madvise is missing on some platforms: then pages simply stay mapped.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            mm.madvise(mmap.MADV_DONTNEED, a, end - a)
 
 
 def _byte_windows(data: bytes, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -262,8 +304,121 @@ def _transcoder(head: bytes) -> _Transcoder | None:
 def scan_file(path: str | os.PathLike[str]) -> Iterator[Denial]:
     """Every denial in the file at `path`, streamed; memory bounded by CHUNK + MAX_LINE.
 
-    Raises `safeio.UnsafeFileError` (an OSError) for FIFOs, sockets and devices.
+    The file is memory-mapped and searched piece by piece for the prefilter patterns; only
+    the windows around hits are decoded. UTF-16 and files that cannot be mapped (empty) are
+    read block by block. Raises `safeio.UnsafeFileError` (an OSError) for FIFOs, sockets
+    and devices.
     """
+    with safeio.open_regular(path) as fh:
+        mm = _map(fh)
+        if mm is not None:
+            try:
+                if not safeio.sniff_encoding(mm[:4096]).startswith("utf-16"):
+                    yield from _scan_mapped(mm)
+                    return
+            finally:
+                mm.close()
+    yield from _scan_read(path)
+
+
+def _map(fh: IO[bytes]) -> mmap.mmap | None:
+    try:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return None
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _piece_end(mm: mmap.mmap, start: int, n: int) -> int:
+    """End of the piece starting at `start`: just after a line break when there is one."""
+    stop = min(n, start + _MAP_PIECE)
+    if stop >= n:
+        return n
+    nl = mm.rfind(b"\n", start, stop)
+    if nl != -1:
+        return nl + 1
+    while stop < n and mm[stop] & 0xC0 == 0x80:  # never split a UTF-8 sequence
+        stop += 1
+    return stop
+
+
+def _window(mm: mmap.mmap, h: int, he: int) -> tuple[int, int]:
+    """[line start before h - WINDOW, line end after he + WINDOW), at most MAX_LINE more."""
+    n = len(mm)
+    lo = max(0, h - WINDOW)
+    nl = mm.rfind(b"\n", max(0, lo - MAX_LINE), lo)
+    s = nl + 1 if nl != -1 else (0 if lo <= MAX_LINE else lo)
+    hi = min(n, he + WINDOW)
+    nl = mm.find(b"\n", hi, min(n, hi + MAX_LINE))
+    e = nl + 1 if nl != -1 else min(n, hi + MAX_LINE)
+    while s < h and mm[s] & 0xC0 == 0x80:  # never start inside a UTF-8 sequence
+        s += 1
+    return s, e
+
+
+def _count(mm: mmap.mmap, start: int, end: int) -> tuple[int, int]:
+    """(line breaks, code points) in mm[start:end]."""
+    data = mm[start:end]
+    return data.count(b"\n"), _chars(data)
+
+
+def _scan_mapped(mm: mmap.mmap) -> Iterator[Denial]:
+    """One sequential pass: each piece is searched, then counted while it is in cache."""
+    n = len(mm)
+    off, line, char = 0, 1, 0  # a position whose line and character offset are known
+    pending: tuple[int, int, int, int] | None = None  # window start, end, line, char
+    start = 0
+    while start < n:
+        end = _piece_end(mm, start, n)
+        for h, he in _hits(mm, start, min(n, end + _EDGE)):
+            ws, we = _window(mm, h, he)
+            if pending is not None and ws <= pending[1]:
+                pending = (pending[0], max(pending[1], we), pending[2], pending[3])
+                continue
+            if pending is not None:
+                yield from _scan_window(mm, *pending)
+            if ws >= off:
+                dl, dc = _count(mm, off, ws)
+                line, char = line + dl, char + dc
+            else:
+                dl, dc = _count(mm, ws, off)
+                line, char = line - dl, char - dc
+            off = ws
+            pending = (ws, we, line, char)
+        if end > off:
+            dl, dc = _count(mm, off, end)
+            off, line, char = end, line + dl, char + dc
+        _drop(mm, start, end)
+        start = end
+    if pending is not None:
+        yield from _scan_window(mm, *pending)
+
+
+def _scan_window(
+    mm: mmap.mmap, ws: int, we: int, line: int, char: int
+) -> Iterator[Denial]:
+    # Column offset when a window starts inside a (very long) line.
+    ls = mm.rfind(b"\n", 0, ws) + 1
+    base_col = _count(mm, ls, ws)[1] if ls < ws else 0
+    text = mm[ws:we].decode("utf-8", "replace")
+    for d in scan_text(text):
+        sp = d.span
+        yield replace(
+            d,
+            span=Span(
+                char + sp.start,
+                char + sp.end,
+                line + sp.start_line - 1,
+                sp.start_column + (base_col if sp.start_line == 1 else 0),
+                line + sp.end_line - 1,
+                sp.end_column + (base_col if sp.end_line == 1 else 0),
+            ),
+        )
+
+
+def _scan_read(path: str | os.PathLike[str]) -> Iterator[Denial]:
     scanner = IncrementalScanner()
     pending = b""
     with safeio.open_regular(path) as fh:

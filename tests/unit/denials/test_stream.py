@@ -231,3 +231,30 @@ def test_logtail_large_append_read_in_chunks(
     with path.open("a", encoding="utf-8") as fh:
         fh.write((FILLER * 100 + LINE) * 5)
     assert [d.span.start_line for d in tail.poll()] == [101, 202, 303, 404, 505]
+
+
+@pytest.mark.parametrize("piece", [1 << 20, 5000, 4099])
+def test_mapped_scan_matches_read_scan_and_whole_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """The mmap path (pieces counted in one pass) and the read path agree to the column."""
+    monkeypatch.setattr(stream_mod, "_MAP_PIECE", piece)
+    text = (
+        "héllo wörld ✓ " * 40
+        + "\n"
+        + FILLER * 70
+        + LINE
+        + ("x" * 9000 + " ")
+        + LINE.rstrip("\n")
+        + " trailing ünïcode\r\n"
+        + FILLER * 90
+        + "Error: AccessDeniedException: \n\tstatus code: 403, request id: abc-123\n"
+    )
+    path = tmp_path / "mixed.log"
+    path.write_bytes(text.encode("utf-8") + b"\xff\xfe broken bytes\n" + LINE.encode())
+    mapped = [_key(d) for d in scan_file(path)]
+    read = [_key(d) for d in stream_mod._scan_read(path)]
+    whole = scan_text(path.read_bytes().decode("utf-8", "replace"))
+    assert len(mapped) == 4
+    assert mapped == read == [_key(d) for d in whole]
+    assert [d.span.start for d in scan_file(path)] == [d.span.start for d in whole]
