@@ -2,6 +2,7 @@
 
     accessdenied fix (--denial-text TEXT | --log FILE[:LINE]) [--policy FILE] [--write]
                      [--variant exact|with-dependent-actions] [--root DIR]
+    accessdenied fix --all (--log FILE | --denial-text TEXT...) [--write] [--variant ...]
 
 Prints a unified diff (or writes the file atomically with --write). Exit 0 when fixed,
 1 when no edit can fix it (the reason and the deciding statement on stderr), 2 on bad
@@ -39,11 +40,21 @@ def add_parser(sub: Any) -> None:
         ),
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--denial-text", metavar="TEXT", help="the AccessDenied message")
+    src.add_argument(
+        "--denial-text",
+        metavar="TEXT",
+        action="append",
+        help="the AccessDenied message (repeatable with --all)",
+    )
     src.add_argument(
         "--log",
         metavar="FILE[:LINE]",
         help="a log file; with :LINE the denial on (or starting at) that 1-based line",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="fix every denial of the log / texts: one verified edit per document",
     )
     p.add_argument("--policy", metavar="FILE", help="the policy file to edit")
     p.add_argument("--root", metavar="DIR", help="workspace root (default: cwd)")
@@ -73,7 +84,10 @@ def _pick_denial(args: argparse.Namespace) -> Any:
     from accessdenied.denials import scan_text
 
     if args.denial_text is not None:
-        denials = scan_text(args.denial_text)
+        if len(args.denial_text) > 1:
+            _err("accessdenied fix: more than one --denial-text needs --all")
+            return EXIT_USAGE
+        denials = scan_text(args.denial_text[0])
         if not denials:
             _err("accessdenied fix: no AccessDenied message found in --denial-text")
             return EXIT_USAGE
@@ -185,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
     from accessdenied.fixes import apply_edits, propose_fixes
     from accessdenied.workspace import build_index
 
+    if args.all:
+        from accessdenied.cli.fix_all import run_all
+
+        return run_all(args)
     denial = _pick_denial(args)
     if isinstance(denial, int):
         return denial

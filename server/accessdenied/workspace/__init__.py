@@ -23,6 +23,7 @@ from accessdenied.workspace.index import (
     WorkspaceIndex,
     arn_matches,
     build_index,
+    with_texts,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "build_index",
     "find_config",
     "load_config",
+    "with_texts",
 ]

@@ -165,6 +165,13 @@ def read_file_info(path: Path) -> FileInfo:
     text = _read_text(path)
     if text is None:
         return FileInfo(path, st.st_mtime_ns, st.st_size, error="unreadable")
+    return file_info_from_text(path, text, st.st_mtime_ns, st.st_size)
+
+
+def file_info_from_text(
+    path: Path, text: str, mtime_ns: int = 0, size: int | None = None
+) -> FileInfo:
+    """What one file contributes, from its text (an unsaved buffer or a planned edit)."""
     doc: Mapping[str, Any] | None = None
     lines = None
     if path.suffix.lower() == ".json":
@@ -179,7 +186,9 @@ def read_file_info(path: Path) -> FileInfo:
     except Exception:
         logger.exception("reading IaC declarations of %s failed", path)
         bindings = ()
-    return FileInfo(path, st.st_mtime_ns, st.st_size, doc, lines, bindings)
+    return FileInfo(
+        path, mtime_ns, len(text) if size is None else size, doc, lines, bindings
+    )
 
 
 @dataclass(frozen=True)
@@ -469,10 +478,12 @@ def _config_files(
     return sorted(out)
 
 
-def _span_of(path: Path, span: tuple[int, int] | None) -> Span | None:
+def _span_of(
+    path: Path, span: tuple[int, int] | None, texts: Mapping[Path, str] | None = None
+) -> Span | None:
     if span is None:
         return None
-    text = _read_text(path)
+    text = texts.get(path) if texts and path in texts else _read_text(path)
     if text is None:
         return None
     return LineIndex(text).span(*span)
@@ -509,6 +520,7 @@ def _make(
     files: Mapping[Path, FileInfo],
     config_error: ConfigError | None = None,
     allow_outside: bool = False,
+    texts: Mapping[Path, str] | None = None,
 ) -> WorkspaceIndex:
     refs: list[PolicyRef] = []
     boundary: list[BoundaryFinding] = []
@@ -579,7 +591,7 @@ def _make(
                     principal=b.target
                     if b.kind in ("identity", "trust", "boundary")
                     else None,
-                    span_in_file=_span_of(b.file, b.span)
+                    span_in_file=_span_of(b.file, b.span, texts)
                     if b.file == info.path
                     else None,
                     origin=b.origin,
@@ -675,4 +687,25 @@ def with_config(index: WorkspaceIndex, config: WorkspaceConfig) -> WorkspaceInde
     return replace(
         _make(index.root, config, index.files, None, index.allow_outside),
         config_error=None,
+    )
+
+
+def with_texts(index: WorkspaceIndex, texts: Mapping[Path, str]) -> WorkspaceIndex:
+    """The index as if `texts` (path -> full text) were on disk; nothing is written."""
+    if not texts:
+        return index
+    files = dict(index.files)
+    resolved = {Path(p).resolve(): t for p, t in texts.items()}
+    for path, text in resolved.items():
+        old = files.get(path)
+        files[path] = file_info_from_text(
+            path, text, old.mtime_ns if old else 0, len(text)
+        )
+    return _make(
+        index.root,
+        index.config,
+        files,
+        index.config_error,
+        index.allow_outside,
+        texts=resolved,
     )

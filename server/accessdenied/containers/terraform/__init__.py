@@ -75,8 +75,17 @@ def terraform_bindings(path: Path, text: str | None = None) -> list[Binding]:
             parse_hcl(text)
         except HclError as exc:
             return _broken(path, text, str(exc))
+    overrides = None
+    if text is not None:
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                on_disk: str | None = fh.read()
+        except (OSError, UnicodeDecodeError):
+            on_disk = None
+        if on_disk != text:
+            overrides = {path: text}  # an unsaved buffer or a planned edit
     try:
-        found = locate_module(path)
+        found = locate_module(path, overrides)
     except RecursionError:  # pathological nesting: nothing located, nothing edited
         return []
     return [_binding(loc, t) for loc in found for t in loc.targets]

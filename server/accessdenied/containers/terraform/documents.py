@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -531,9 +531,11 @@ class _Owners:
         return out
 
 
-def _instances(directory: Path) -> list[tuple[Resolver, str]]:
+def _instances(
+    directory: Path, overrides: Mapping[Path, str] | None = None
+) -> list[tuple[Resolver, str]]:
     """One resolver per way the module is used: each call site, else the module itself."""
-    module = load_module(directory)
+    module = load_module(directory, overrides)
     out: list[tuple[Resolver, str]] = []
     for site in call_sites(directory):
         caller = Resolver(site.caller, state=load_state(site.caller.directory))
@@ -587,17 +589,19 @@ def references_of(module: Module, r: Resolver) -> tuple[tuple[str, str, str], ..
     return tuple(out)
 
 
-def locate_module(path: Path) -> list[Located]:
+def locate_module(
+    path: Path, overrides: Mapping[Path, str] | None = None
+) -> list[Located]:
     """Every policy document of the module holding `path` whose text lives in `path`.
 
     file() targets are reported by the file holding the `file()` call.
     """
     directory = path.parent
-    module = load_module(directory)
+    module = load_module(directory, overrides)
     if path not in module.files:
         return []
     out: list[Located] = []
-    for r, via in _instances(directory):
+    for r, via in _instances(directory, overrides):
         owners = _Owners(module, r)
         refs = references_of(module, r)
         for opath, block in module.blocks("resource"):
