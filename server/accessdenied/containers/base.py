@@ -203,7 +203,7 @@ def register_locator(name: str, locator: Locator) -> None:
     _LOCATORS.append((name, locator))
 
 
-_BUILTIN = ("cloudformation", "cfnyaml", "sam", "jsontext", "terraform")
+_BUILTIN = ("cloudformation", "cfnyaml", "sam", "serverless", "jsontext", "terraform")
 _loaded: list[bool] = []
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -28,6 +28,7 @@ __all__ = [
     "compose",
     "detect_yaml_style",
     "find_node",
+    "plan_statement_list",
     "plan_yaml_grant",
     "render_block",
     "render_flow",
@@ -390,12 +391,42 @@ def plan_yaml_grant(
     written: dict[str, Any],
     actions: Sequence[str],
     kind: str,
+    short_forms: bool | None = None,
 ) -> tuple[tuple[TextEdit, ...], str, str]:
     """Edits adding `written` (or its actions) to the document node: (edits, kind, how)."""
     if not isinstance(doc, yaml.MappingNode):
         raise NotEditable("the policy document is not a YAML mapping")
     style = detect_yaml_style(text, doc)
+    if short_forms is not None:
+        style = replace(style, short_forms=short_forms)
     found = _value_of(doc, "Statement")
+    return _plan_found(text, doc, found, style, written, actions, kind)
+
+
+def plan_statement_list(
+    text: str,
+    seq: yaml.Node,
+    written: dict[str, Any],
+    actions: Sequence[str],
+    kind: str,
+    short_forms: bool | None = None,
+) -> tuple[tuple[TextEdit, ...], str, str]:
+    """Like `plan_yaml_grant` for a bare list of statements (Serverless)."""
+    style = detect_yaml_style(text, seq)
+    if short_forms is not None:
+        style = replace(style, short_forms=short_forms)
+    return _plan_found(text, seq, (seq, seq), style, written, actions, kind)
+
+
+def _plan_found(
+    text: str,
+    doc: yaml.Node,
+    found: tuple[yaml.Node, yaml.Node] | None,
+    style: YamlStyle,
+    written: dict[str, Any],
+    actions: Sequence[str],
+    kind: str,
+) -> tuple[tuple[TextEdit, ...], str, str]:
     stmts = _statement_nodes(found[1] if found else None)
     res = written.get("Resource")
     principal = written.get("Principal")
@@ -427,6 +458,8 @@ def plan_yaml_grant(
     del plain
     sid = written.get("Sid")
     if found is None:
+        if not isinstance(doc, yaml.MappingNode):
+            raise NotEditable("the policy document is not a YAML mapping")
         if doc.flow_style:
             end = doc.end_mark.index - 1
             sep = ", " if doc.value else ""
