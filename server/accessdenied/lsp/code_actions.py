@@ -17,7 +17,7 @@ from lsprotocol import types
 
 from accessdenied.denials.model import Denial
 from accessdenied.fixes import propose_fixes
-from accessdenied.lsp import convert, explain
+from accessdenied.lsp import convert, explain, fix_all
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
 
@@ -204,17 +204,23 @@ def register(server: AccessDeniedServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True
+            code_action_kinds=[types.CodeActionKind.QuickFix, *fix_all.KINDS],
+            resolve_provider=True,
         ),
     )
     async def on_code_action(
         ls: AccessDeniedServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
         try:
-            return await code_actions(ls, params) or None
+            actions = await code_actions(ls, params)
         except Exception:
             logger.exception("code actions for %s failed", params.text_document.uri)
-            return None
+            actions = []
+        try:
+            actions += await fix_all.fix_all_actions(ls, params)
+        except Exception:
+            logger.exception("fix-all for %s failed", params.text_document.uri)
+        return actions or None
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def on_code_action_resolve(

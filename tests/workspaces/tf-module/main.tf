@@ -1,0 +1,5 @@
+module "svc" {
+  source    = "./modules/svc"
+  role_name = "svc-role"
+  table     = "events"
+}
