@@ -229,7 +229,9 @@ function setUpTerminalCapture(ctx: vscode.ExtensionContext): void {
     log.debug(`Terminal "${terminal}": forwarding the output of "${command}"`);
     const send = (params: object) => client?.sendNotification(TERMINAL_OUTPUT, params);
     forwardExecution(e.execution.read(), terminal, command, send, forwarding)
-      .then((n) => log.debug(`Terminal "${terminal}": ${n} chunk(s) forwarded`))
+      // 0 chunks: VS Code streamed nothing (an instant command's output can arrive with the
+      // shell's command-executed mark, before VS Code starts streaming).
+      .then((n) => log.info(`Terminal "${terminal}": ${n} chunk(s) of "${command}" forwarded`))
       .catch((err) =>
       log.warn(`Terminal capture of "${terminal}" stopped: ${String(err)}`),
     );
