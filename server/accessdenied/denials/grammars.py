@@ -30,27 +30,33 @@ PREFILTER_LITERALS: tuple[str, ...] = (
 # do not. Hyperscan runs them directly; the stdlib path checks them around literal hits.
 # Words may be separated by any short run of non-alphanumerics (wraps, box prefixes).
 _SEP = rb"[^A-Za-z0-9]{0,12}"
+_CODES = (
+    rb"(?:AccessDenied|Unauthorized|NotAuthorized|AuthorizationError|Forbidden|403)"
+)
 STRONG_PATTERNS: tuple[bytes, ...] = (
-    rb"[Nn]ot" + _SEP + rb"[Aa]uthorized",
-    rb"[Uu]nauthorized"
-    + _SEP
-    + rb"(?:[Oo]peration|[Ee]xception|[Aa]ccess|to"
-    + _SEP
-    + rb"perform)",
-    rb"NotAuthorized",
-    rb"AuthorizationError",
-    rb"[Aa]uthorization" + _SEP + rb"failure",
+    # The IAM sentence and its service variants (perform / access / make / invoke).
+    # (`to` may itself be wrapped: "not authorized t\no perform").
+    rb"[Nn]ot" + _SEP + rb"[Aa]uthorized" + _SEP + rb"t",
+    rb"[Uu]nauthorized" + _SEP + rb"to" + _SEP + rb"perform",
+    rb"UnauthorizedOperation",
+    rb"(?:UnauthorizedAccess|NotAuthorized[A-Za-z]{0,12})[\\\"]",
     rb"AccessDenied",
-    rb"[Aa]ccess" + _SEP + rb"[Dd]enied",
-    rb"is" + _SEP + rb"denied",
-    rb"Forbidden(?:Exception|:|\)|'|\"|"
+    rb"Access[ \t\r\n]Denied",
+    rb"Access denied\.",
+    rb"Access" + _SEP + rb"to" + _SEP + rb"the" + _SEP + rb"resource",
+    rb"access" + _SEP + rb"is" + _SEP + rb"denied",
+    # Error codes in envelopes: botocore `(Code)`, Go v1 `Code: \n status code`.
+    rb"\((?:Client\.)?" + _CODES + rb"[A-Za-z]{0,20}\)",
+    rb"(?:NotAuthorized|Unauthorized|AuthorizationError)[A-Za-z]{0,20}:"
     + _SEP
-    + rb"\(Service|"
+    + rb"status"
     + _SEP
-    + rb"and"
-    + _SEP
-    + rb"Http)",
-    rb"(?:operation:|api error|403)" + _SEP + rb"Forbidden",
+    + rb"code",
+    rb"AuthorizationError",
+    rb"Encoded" + _SEP + rb"authorization" + _SEP + rb"failure",
+    rb"ForbiddenException",
+    rb"Forbidden(?::" + _SEP + rb"(?:Forbidden|null)|\\?[\"']|" + _SEP + rb"\(Service)",
+    rb"(?:operation:|api error|Error Code)" + _SEP + rb"Forbidden",
     rb"not"
     + _SEP
     + rb"allowed"
@@ -61,11 +67,13 @@ STRONG_PATTERNS: tuple[bytes, ...] = (
     + _SEP
     + rb"used)",
     rb"KMS" + _SEP + rb"is" + _SEP + rb"not" + _SEP + rb"allowed",
-    rb"has" + _SEP + rb"been" + _SEP + rb"disabled",
+    rb"object" + _SEP + rb"has" + _SEP + rb"been" + _SEP + rb"disabled",
     rb"explicitDeny",
     rb"have access to the model",
     rb"could not be used to assume",
-    rb"Code: 403",
+    # Bodiless 403s: Java `(Service: S3, Status Code: 403`, Go v2 `StatusCode: 403, RequestID`.
+    rb"Service:[^;,)\n]{1,60}[;,] ?Status Code: 403",
+    rb"StatusCode: 403, RequestID",
 )
 STRONG = re.compile(b"|".join(b"(?:" + p + b")" for p in STRONG_PATTERNS))
 
@@ -255,7 +263,8 @@ CDK_ASSUME = re.compile(
 )
 # A Java SDK exception whose message is not a known wording: the suffix says it is a denial.
 JAVA_FALLBACK = re.compile(
-    r"(?P<cls>\w{1,80}Exception):[ \t]*(?P<msg>[^\n(]{0,400}?)[ \t]*\(Service:\s*"
+    # Starts only at a word start, so each word is tried once (linear).
+    r"(?<![\w$])(?P<cls>\w{0,71}Exception):[ \t]*(?P<msg>[^\n(]{0,400}?)[ \t]*\(Service:\s*"
     r"(?P<service>[^;,)\n]{1,60})[;,]\s*Status\s*Code:\s*(?P<status>\d{3})[;,]\s*"
     r"(?:Error\s*Code:\s*(?P<code>(?:\d{3}[ \t])?[\w.]{1,80})[;,]\s*)?Request\s*ID:"
     r"\s*(?P<request_id>[^;,)\s]{0,80})"

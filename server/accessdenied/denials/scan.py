@@ -232,8 +232,16 @@ def _simple(
     pattern: re.Pattern[str],
     family: str,
     setup: Callable[[Draft, re.Match[str]], None],
+    needles: tuple[str, ...],
 ) -> Callable[[str, list[Draft]], None]:
+    """A detector for `pattern`, run only when one of `needles` occurs in the window.
+
+    Needles are words every match of the pattern contains, whatever the spacing.
+    """
+
     def detect(norm: str, out: list[Draft]) -> None:
+        if not any(n in norm for n in needles):
+            return
         for m in pattern.finditer(norm):
             d = Draft(m.start(), m.end(), family)
             setup(d, m)
@@ -320,22 +328,27 @@ def _setup_bedrock(d: Draft, m: re.Match[str]) -> None:
 
 
 _SIMPLE_DETECTORS: tuple[Callable[[str, list[Draft]], None], ...] = (
-    _simple(g.MARKETPLACE, "marketplace", _setup_marketplace),
-    _simple(g.APIGW, "apigw", _setup_apigw),
-    _simple(g.MAKE_CALL, "makecall", _set()),
-    _simple(g.LOGS_TAGS, "logs-tags", _set(service="logs")),
-    _simple(g.EFS, "efs", _set(service="elasticfilesystem")),
-    _simple(g.EFS_CSI, "efs-csi", _setup_efs_csi),
-    _simple(g.CDK_ASSUME, "cdk-assume", _setup_cdk_assume),
-    _simple(g.BEDROCK, "bedrock", _setup_bedrock),
-    _simple(g.SQS, "sqs", _setup_sqs),
-    _simple(g.KMS_CIPHERTEXT, "kms", _set(service="kms")),
-    _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="secretsmanager")),
-    _simple(g.LOGS_KMS, "logs-kms", _set(service="logs", resource_is_endpoint=True)),
-    _simple(g.S3_DISABLED, "s3-disabled", _set(service="s3")),
-    _simple(g.CT_TRUST, "ct-trust", _set(service="cloudtrail")),
-    _simple(g.EC2_MESSAGE, "ec2", _set(service="ec2")),
-    _simple(g.FORBIDDEN, "forbidden", _setup_forbidden),
+    _simple(g.MARKETPLACE, "marketplace", _setup_marketplace, ("Marketplace",)),
+    _simple(g.APIGW, "apigw", _setup_apigw, ("authorized",)),
+    _simple(g.MAKE_CALL, "makecall", _set(), ("authorized",)),
+    _simple(g.LOGS_TAGS, "logs-tags", _set(service="logs"), ("accountId",)),
+    _simple(g.EFS, "efs", _set(service="elasticfilesystem"), ("authorized",)),
+    _simple(g.EFS_CSI, "efs-csi", _setup_efs_csi, ("Unauthorized", "Denied")),
+    _simple(g.CDK_ASSUME, "cdk-assume", _setup_cdk_assume, ("assume",)),
+    _simple(g.BEDROCK, "bedrock", _setup_bedrock, ("model", "invoke")),
+    _simple(g.SQS, "sqs", _setup_sqs, ("denied",)),
+    _simple(g.KMS_CIPHERTEXT, "kms", _set(service="kms"), ("ciphertext",)),
+    _simple(g.KMS_NOT_ALLOWED, "kms", _set(service="secretsmanager"), ("KMS",)),
+    _simple(
+        g.LOGS_KMS,
+        "logs-kms",
+        _set(service="logs", resource_is_endpoint=True),
+        ("KMS",),
+    ),
+    _simple(g.S3_DISABLED, "s3-disabled", _set(service="s3"), ("disabled",)),
+    _simple(g.CT_TRUST, "ct-trust", _set(service="cloudtrail"), ("trust",)),
+    _simple(g.EC2_MESSAGE, "ec2", _set(service="ec2"), ("authorized",)),
+    _simple(g.FORBIDDEN, "forbidden", _setup_forbidden, ("Forbidden",)),
 )
 
 
@@ -491,25 +504,28 @@ def _detect_botocore_fallback(norm: str, out: list[Draft]) -> None:
 # ------------------------------------------------------------------------------- enrichment
 
 
+_ENVELOPES: dict[str, re.Pattern[str]] = {
+    "botocore": g.BOTOCORE,
+    "go_v2": g.GO_V2,
+    "java_old": g.JAVA_V1_OLD,
+    "code": g.CODE_PREFIX,
+}
+
+
 class _Index:
     """Envelope matches and context-word positions of one window, found once (linear)."""
 
     def __init__(self, norm: str) -> None:
         self.norm = norm
         self._env: dict[str, tuple[list[int], list[re.Match[str]]]] = {}
-        for name, pat in (
-            ("botocore", g.BOTOCORE),
-            ("go_v2", g.GO_V2),
-            ("java_old", g.JAVA_V1_OLD),
-            ("code", g.CODE_PREFIX),
-        ):
-            ms = list(pat.finditer(norm))
-            self._env[name] = ([m.end() for m in ms], ms)
         self._aws: list[int] | None = None
         self._neg: list[int] | None = None
 
     def before(self, name: str, start: int, reach: int) -> re.Match[str] | None:
         """The `name` envelope ending right before `start` (only blanks between)."""
+        if name not in self._env:
+            ms = list(_ENVELOPES[name].finditer(self.norm))
+            self._env[name] = ([m.end() for m in ms], ms)
         ends, ms = self._env[name]
         i = bisect.bisect_right(ends, start) - 1
         while i >= 0:

@@ -12,7 +12,7 @@ import pytest
 from accessdenied.denials import LogTail, scan_file, scan_text
 from accessdenied.denials import stream as stream_mod
 from accessdenied.text import LineIndex
-from tests.paths import DENIAL_SAMPLE, EXAMPLES
+from tests.paths import CASES, DENIAL_SAMPLE, EXAMPLES, SHARED
 
 LINE = (
     "2026-11-01 10:00:00 ERROR An error occurred (AccessDenied) when calling the PutObject "
@@ -30,6 +30,14 @@ def _corpus_text() -> str:
             parts.append(json.loads(line)["text"] + "\n" + FILLER * 30)
     for log in sorted((EXAMPLES / "logs").glob("*.log")):
         parts.append(log.read_text(encoding="utf-8") + "\n")
+    # Every scenario input and peer text too: the stream prefilter must not lose any.
+    for case_file in sorted((CASES / "denials").glob("*.json")):
+        for case in json.loads(case_file.read_text(encoding="utf-8")):
+            parts.append(case["input"] + "\n" + FILLER * 90)
+    peers = SHARED / "peers" / "denials.jsonl"
+    if peers.is_file():
+        for line in peers.read_text(encoding="utf-8").splitlines():
+            parts.append(json.loads(line)["text"] + "\n" + FILLER * 90)
     return "".join(parts)
 
 
