@@ -52,7 +52,8 @@ def test_utf8_bom_policy_is_accepted(
     here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (here / "bom.json").write_bytes(
-        b'\xef\xbb\xbf{"Version": "2012-10-17", "Statement": []}\n'
+        b'\xef\xbb\xbf{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        b'"Action": "s3:*", "Resource": "*"}]}\n'
     )
     assert main(["check", "bom.json"]) == 0
     assert capsys.readouterr().out == "1 file checked: no findings\n"

@@ -17,7 +17,11 @@ from accessdenied.workspace import build_index
 from tests.reliability.helpers import DENIAL, cli
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX special files")
-EMPTY = '{"Version": "2012-10-17", "Statement": []}\n'
+# A valid policy (an empty Statement is itself a finding: "Missing statement").
+EMPTY = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", '
+    '"Resource": "*"}]}\n'
+)
 
 
 @pytest.fixture

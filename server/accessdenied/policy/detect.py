@@ -159,6 +159,7 @@ def _json_file(path: str, text: str) -> Iterator[EmbeddedPolicy]:
     if _looks_like_policy(root):
         ptype = guess_policy_type(root, path)
         doc = build_document(text, root, parsed.errors, ptype)
+        doc = replace(doc, type_source="content")
         yield EmbeddedPolicy(
             root.span,
             ptype,
@@ -542,6 +543,53 @@ def _tf_type(attr: str, block_type: str | None) -> str:
     return _TF_ATTR_TYPES.get(attr, "identity")
 
 
+# (block type, attribute) -> attachment (drives the size quota and per-service rules)
+_TF_ATTACH: dict[tuple[str, str], str] = {
+    ("aws_iam_policy", "policy"): "managed",
+    ("aws_iam_role_policy", "policy"): "inline-role",
+    ("aws_iam_user_policy", "policy"): "inline-user",
+    ("aws_iam_group_policy", "policy"): "inline-group",
+    ("aws_iam_role", "inline_policy"): "inline-role",
+    ("aws_iam_role", "assume_role_policy"): "role-trust",
+    ("aws_s3_bucket_policy", "policy"): "s3-bucket",
+    ("aws_s3_bucket", "policy"): "s3-bucket",
+    ("aws_sqs_queue_policy", "policy"): "sqs-queue",
+    ("aws_sqs_queue", "policy"): "sqs-queue",
+    ("aws_sns_topic_policy", "policy"): "sns-topic",
+    ("aws_sns_topic", "policy"): "sns-topic",
+    ("aws_kms_key", "policy"): "kms-key",
+    ("aws_kms_key_policy", "policy"): "kms-key",
+    ("aws_ecr_repository_policy", "policy"): "ecr-repository",
+    ("aws_secretsmanager_secret_policy", "policy"): "secretsmanager-secret",
+    ("aws_secretsmanager_secret", "policy"): "secretsmanager-secret",
+}
+_TF_ORG_TYPE = re.compile(r'^[ \t]*type[ \t]*=[ \t]*"([A-Z_]+)"', re.M)
+
+
+def _tf_doc_info(
+    text: str, offset: int, attr: str, block_type: str | None, owner: str | None
+) -> tuple[str, str | None, str]:
+    """(policy type, attachment, type source) of a document at `offset`."""
+    ptype = _tf_type(attr, block_type)
+    where = f"terraform: {owner or 'attribute'}.{attr}"
+    if block_type == "aws_organizations_policy":
+        # The block's `type` decides (SERVICE_CONTROL_POLICY is the default); other
+        # Organizations policy types (tag, backup, AI opt-out) are not IAM grammar.
+        start = 0
+        for bm in _TF_BLOCK.finditer(text, 0, offset):
+            start = bm.start()
+        nxt = _TF_BLOCK.search(text, offset)
+        body = text[start : nxt.start() if nxt else len(text)]
+        tm = _TF_ORG_TYPE.search(body)
+        org_type = tm.group(1) if tm else "SERVICE_CONTROL_POLICY"
+        ptype = "rcp" if org_type == "RESOURCE_CONTROL_POLICY" else "scp"
+        if org_type not in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+            ptype = "other"
+        where += f" (type {org_type})"
+    attach = _TF_ATTACH.get((block_type or "", attr))
+    return ptype, attach, where
+
+
 def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
     lines = LineIndex(text)
     for m in _TF_HEREDOC.finditer(text):
@@ -551,10 +599,15 @@ def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
             continue
         start = body_start + (len(body) - len(body.lstrip()))
         block_type, owner = _tf_owner(text, m.start())
-        ptype = _tf_type(m.group(1), block_type)
+        ptype, attach, where = _tf_doc_info(
+            text, m.start(), m.group(1), block_type, owner
+        )
+        if ptype == "other":
+            continue
         from accessdenied.policy.document import parse_policy
 
         doc = parse_policy(text, ptype, start, body_end, lines)
+        doc = replace(doc, type_source=where, attachment=attach)
         span = lines.span(start, body_end)
         yield EmbeddedPolicy(
             span,
@@ -571,8 +624,13 @@ def _terraform(text: str) -> Iterator[EmbeddedPolicy]:
         if not isinstance(node, JsonObject) or node.get("Statement") is None:
             continue
         block_type, owner = _tf_owner(text, m.start())
-        ptype = _tf_type(m.group(1), block_type)
+        ptype, attach, where = _tf_doc_info(
+            text, m.start(), m.group(1), block_type, owner
+        )
+        if ptype == "other":
+            continue
         doc = build_document(text, node, tuple(p.errors), ptype, "hcl")
+        doc = replace(doc, type_source=where, attachment=attach)
         yield EmbeddedPolicy(
             node.span,
             ptype,
@@ -613,6 +671,10 @@ def _tf_policy_documents(text: str, lines: LineIndex) -> Iterator[EmbeddedPolicy
         if principals and _assume_in(doc_node):
             ptype = "trust"
         doc = build_document(text, doc_node, tuple(p.errors), ptype, "hcl")
+        # The data source does not say where the document goes: the statements do.
+        doc = replace(
+            doc, type_source=f"content: data.aws_iam_policy_document.{m.group(1)}"
+        )
         yield EmbeddedPolicy(
             lines.span(m.start(), body.end),
             ptype,

@@ -28,6 +28,7 @@ from accessdenied.policy.model import Finding
 from accessdenied.text import LineIndex
 
 __all__ = [
+    "IntrinsicString",
     "YamlParse",
     "branches",
     "has_condition_branch",
@@ -42,6 +43,14 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _NULL_TAG = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True, slots=True)
+class IntrinsicString(JsonString):
+    """A string standing for a CloudFormation intrinsic (placeholder or Fn::Sub).
+
+    Its `${...}` are CloudFormation's, not policy variables.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,10 @@ class _YamlConverter:
         import yaml
 
         s, e = self.off(node.start_mark), self.off(node.end_mark)
+        # A block node's end mark sits at the start of the next token: trim the
+        # trailing white space so spans end on the node's last line.
+        while e > s and self.text[e - 1] in " \t\r\n":
+            e -= 1
         tag = node.tag or ""
         if tag.startswith("!") and not tagged:
             return self.tagged(node, tag, s, e)
@@ -177,7 +190,9 @@ def is_short_form(node: JsonObject) -> bool:
 
 def _placeholder(node: JsonNode, label: str) -> JsonString:
     raw = node.lines.text[node.start : node.end]
-    return JsonString(node.start, node.end, node.lines, "${" + label + "}", raw, True)
+    return IntrinsicString(
+        node.start, node.end, node.lines, "${" + label + "}", raw, True
+    )
 
 
 def has_condition_branch(node: JsonNode | None) -> bool:
@@ -278,7 +293,7 @@ def _resolve_one(node: JsonObject, fn: str, branch: int) -> JsonNode:
         s = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
         if isinstance(s, JsonString):
             raw = node.lines.text[node.start : node.end] if short else s.raw
-            return JsonString(node.start, node.end, node.lines, s.value, raw, True)
+            return IntrinsicString(node.start, node.end, node.lines, s.value, raw, True)
     if fn == "Fn::If" and isinstance(arg, JsonArray) and len(arg.items) >= 2:
         pick = arg.items[2] if branch == 2 and len(arg.items) >= 3 else arg.items[1]
         if is_no_value(pick):  # nowhere to remove it from: read as a placeholder

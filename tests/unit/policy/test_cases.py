@@ -38,7 +38,7 @@ def _text(inp: dict[str, Any]) -> str:
 def test_case(case: dict[str, Any]) -> None:
     inp, exp = case["input"], case["expected"]
     text = _text(inp)
-    findings = check_text(text, inp.get("policy_type"))
+    findings = check_text(text, inp.get("policy_type"), inp.get("path"))
     hits = [f for f in findings if f.code == exp["code"]]
     for f in findings:
         assert 0 <= f.span.start <= f.span.end <= len(text)

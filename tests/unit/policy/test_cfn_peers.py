@@ -17,8 +17,11 @@ from tests.paths import SHARED
 from tests.peers.cfn_suite import load_rows, score
 
 PEERS = SHARED / "peers"
-FLAGGED_FLOOR = 77
-FALSE_ERRORS_CEILING = 4
+FLAGGED_FLOOR = 94
+# The one error left on a valid range is deliberate: u-trust-valid.yaml line 34 is a
+# role trust policy with Principal "*" and no Condition, which cfn-lint accepts and
+# IAM Access Analyzer reports ("Role trust policy unsupported wildcard in principal").
+FALSE_ERRORS_CEILING = 1
 
 
 def _run(path: Path) -> list[Finding]:

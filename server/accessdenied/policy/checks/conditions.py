@@ -168,7 +168,6 @@ def check_condition_key(ctx: Context) -> Iterator[Finding]:
                     key,
                     f'"{name}" is not a condition key: keys look like "service:Key" '
                     '(for example "aws:SourceIp")',
-                    "error",
                 )
                 continue
             if cat.condition_key(name) is not None:

@@ -124,11 +124,14 @@ def check_duplicate_sid(ctx: Context) -> Iterator[Finding]:
         if not isinstance(node, JsonString) or not node.value:
             continue
         if node.value in seen:
+            # IAM and Organizations reject duplicates ("Unique Sids required"); other
+            # services' resource policies accept them ("Unique Sids recommended").
             yield _f(
                 "duplicate-sid",
                 node,
                 f'Sid "{node.value}" is already used by statement {seen[node.value] + 1}; '
                 "Sids must be unique",
+                "warning" if ctx.policy_type == "resource" else None,
             )
         else:
             seen[node.value] = st.index

@@ -63,6 +63,8 @@ def check_malformed_arn(ctx: Context) -> Iterator[Finding]:
             if v == "*" or v.startswith("${"):
                 continue
             parts = _arn_fields(v)
+            if parts is None and re.match(r"^arn:[^:]+:[^:]+:.*\*$", v):
+                continue  # a trailing "*" spans the remaining fields (IAM globbing)
             if parts is None:
                 yield _f(
                     "malformed-arn",

@@ -193,11 +193,14 @@ def check_cross_account_trust(ctx: Context) -> Iterator[Finding]:
                     nodes.append(n)
         for n in nodes:
             who = "anyone" if n.value == "*" else f"account {n.value}"
+            # Principal "*" with no condition: every AWS account in the world may
+            # assume the role ("Role trust policy unsupported wildcard in principal").
             yield _f(
                 "cross-account-trust-without-condition",
                 n,
                 f"{who} may assume this role with no Condition: add "
                 "sts:ExternalId, aws:PrincipalOrgID or aws:PrincipalArn",
+                "error" if n.value == "*" and ptype == "trust" else None,
             )
 
 

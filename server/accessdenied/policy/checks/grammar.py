@@ -1,0 +1,611 @@
+"""Access Analyzer grammar checks that depend on the policy type or on the container.
+
+Empty statements, size quotas, Sid characters, mismatched federated actions, set
+operators on single-valued keys, private IP ranges, `${...}` variables, condition keys
+no action supports, S3 bucket-policy resources and actions, wildcard values without a
+Like operator, service principals without a source condition.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterator
+
+from accessdenied.policy.checks._base import (
+    Context,
+    _allow,
+    _expand,
+    _f,
+    _split_action,
+    _strings,
+    _sx,
+    _vx,
+    check,
+)
+from accessdenied.policy.checks.conditions import _condition_blocks, parse_operator
+from accessdenied.policy.jsonpos import JsonArray, JsonNode, JsonObject, JsonString
+from accessdenied.policy.model import Finding, Statement
+from accessdenied.policy.yamlpos import IntrinsicString
+
+
+@check("empty-statement", "error", "Statement is empty: the policy grants nothing")
+def check_empty_statement(ctx: Context) -> Iterator[Finding]:
+    if ctx.doc.syntax_errors:
+        return  # a damaged document's statements may just not have been read
+    node = ctx.doc.statement_node
+    if isinstance(node, JsonArray) and not node.items:
+        yield _f("empty-statement", node, "Statement is empty: add a statement")
+    elif isinstance(node, JsonObject) and not node.members:
+        yield _f("empty-statement", node, "the statement is an empty object")
+
+
+# Characters of policy text each quota allows. IAM does not count white space; AWS
+# Organizations stores SCPs and RCPs as written through the API (the console strips
+# white space outside strings), so a template's compact JSON is what counts.
+_QUOTAS: dict[str, tuple[int, str]] = {
+    "managed": (6144, "a customer managed policy"),
+    "inline-user": (2048, "a user's inline policies (all of them together)"),
+    "inline-group": (5120, "a group's inline policies (all of them together)"),
+    "inline-role": (10240, "a role's inline policies (all of them together)"),
+    "inline": (2048, "an inline policy of a user"),
+    "role-trust": (2048, "a role trust policy (default quota, raisable to 8,192)"),
+    "s3-bucket": (20480, "an S3 bucket policy (20 KB)"),
+    "sqs-queue": (8192, "an SQS queue policy (8,192 bytes)"),
+    "sns-topic": (30720, "an SNS topic policy (30 KB)"),
+    "kms-key": (32768, "a KMS key policy (32 KB)"),
+    "secretsmanager-secret": (20480, "a Secrets Manager resource policy"),
+}
+
+
+def _compact_size(ctx: Context) -> int:
+    value = ctx.doc.to_python()
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return (
+        len(text.encode("utf-8"))
+        if ctx.doc.attachment
+        in (
+            "s3-bucket",
+            "sqs-queue",
+            "sns-topic",
+            "kms-key",
+        )
+        else len(text)
+    )
+
+
+@check(
+    "policy-size-quota",
+    "error",
+    "the policy is longer than the size quota of its type (white space not counted)",
+)
+def check_policy_size(ctx: Context) -> Iterator[Finding]:
+    root = ctx.doc.root
+    if root is None:
+        return
+    ptype = ctx.policy_type
+    attach = ctx.doc.attachment
+    if ptype in ("scp", "rcp"):
+        limit, what, severity = 5120, f"an {ptype.upper()} (5,120 characters)", None
+    elif attach in _QUOTAS:
+        limit, what = _QUOTAS[attach]
+        severity = None
+    elif ptype == "trust":
+        limit, what, severity = 2048, _QUOTAS["role-trust"][1], "warning"
+    else:
+        # Attachment unknown (a bare identity or resource policy file): the quota
+        # depends on what it is attached as, which nothing here says.
+        return
+    # Cheap bound first: the text itself is never shorter than its compact form.
+    if root.end - root.start <= limit:
+        return
+    size = _compact_size(ctx)
+    if size > limit:
+        yield _f(
+            "policy-size-quota",
+            root.members[0].key if root.members else root,
+            f"the policy is {size:,} characters without white space; the quota of "
+            f"{what} is {limit:,}: split it or use wildcards",
+            severity,
+            size=size,
+            limit=limit,
+        )
+
+
+_SID_RX = re.compile(r"^[A-Za-z0-9]*$")
+
+
+@check(
+    "invalid-sid",
+    "error",
+    "a Sid with characters other than A-Z, a-z, 0-9 in an IAM-stored policy",
+)
+def check_sid(ctx: Context) -> Iterator[Finding]:
+    # IAM (identity, boundary and trust policies) accepts only ASCII letters and
+    # digits in Sid; resource policies of other services allow more (S3: spaces).
+    if ctx.policy_type not in (None, "identity", "permissions-boundary", "trust"):
+        return
+    for st in ctx.doc.statements:
+        node = st.elements.get("Sid")
+        if isinstance(node, IntrinsicString):
+            continue
+        if isinstance(node, JsonString) and not _SID_RX.match(node.value):
+            yield _f(
+                "invalid-sid",
+                node,
+                f'Sid "{node.value}" may hold only letters and digits (A-Z, a-z, 0-9)',
+            )
+
+
+_FEDERATED_ACTIONS = {
+    "sts:assumerolewithwebidentity": "an OIDC provider (Principal Federated)",
+    "sts:assumerolewithsaml": "a SAML provider (Principal Federated)",
+}
+
+
+def _assume_actions(st: Statement) -> list[JsonString]:
+    return [
+        n
+        for n in _sx(st, "Action")
+        if n.value.lower().startswith("sts:assumerole") and "*" not in n.value
+    ]
+
+
+@check(
+    "mismatched-action-for-principal",
+    "error",
+    "an sts:AssumeRole* action that does not fit the statement's principal type",
+)
+def check_mismatched_action(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        principal = st.elements.get("Principal")
+        if not isinstance(principal, JsonObject):
+            continue
+        acts = _assume_actions(st)
+        if not acts:
+            continue
+        federated = _strings(principal.get("Federated"))
+        others = [
+            m.key.value
+            for m in principal.members
+            if m.key.value in ("AWS", "Service", "CanonicalUser")
+        ]
+        saml = any(":saml-provider/" in f.value for f in federated)
+        oidc = any(":saml-provider/" not in f.value for f in federated)
+        for a in acts:
+            name = a.value.lower()
+            if name == "sts:assumerole" and federated and not others:
+                yield _f(
+                    "mismatched-action-for-principal",
+                    a,
+                    "a federated principal assumes a role with "
+                    + (
+                        '"sts:AssumeRoleWithSAML"'
+                        if saml and not oidc
+                        else '"sts:AssumeRoleWithWebIdentity"'
+                    )
+                    + ', not "sts:AssumeRole"',
+                )
+            elif name in _FEDERATED_ACTIONS and not federated and others:
+                yield _f(
+                    "mismatched-action-for-principal",
+                    a,
+                    f'"{a.value}" is only for {_FEDERATED_ACTIONS[name]}; '
+                    f"{', '.join(others)} principals use sts:AssumeRole",
+                )
+            elif name == "sts:assumerolewithsaml" and federated and not saml:
+                yield _f(
+                    "mismatched-action-for-principal",
+                    a,
+                    'an OIDC provider uses "sts:AssumeRoleWithWebIdentity"',
+                )
+            elif name == "sts:assumerolewithwebidentity" and saml and not oidc:
+                yield _f(
+                    "mismatched-action-for-principal",
+                    a,
+                    'a SAML provider uses "sts:AssumeRoleWithSAML"',
+                )
+
+
+@check(
+    "set-operator-single-valued",
+    "warning",
+    "ForAllValues/ForAnyValue with a single-valued condition key",
+)
+def check_set_operator_single_valued(ctx: Context) -> Iterator[Finding]:
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        for op, _base, key, _vals in _condition_blocks(st):
+            qualifier = parse_operator(op.value)[0]
+            if qualifier is None:
+                continue
+            ck = cat.condition_key(key.value)
+            if ck is None or ck.is_multivalued or not ck.type:
+                continue
+            if qualifier == "ForAllValues":
+                yield _f(
+                    "set-operator-single-valued",
+                    op,
+                    f'"{key.value}" is single-valued: ForAllValues is also true when '
+                    "the key is missing from the request, which allows more than "
+                    "meant; use the operator without ForAllValues",
+                )
+            else:
+                yield _f(
+                    "set-operator-single-valued",
+                    op,
+                    f'"{key.value}" is single-valued: drop the ForAnyValue qualifier',
+                    "info",
+                )
+
+
+# RFC 1918 / RFC 4193 ranges (and loopback, link-local): addresses a request from
+# inside a VPC or on-premises network has, never the public aws:SourceIp.
+_PRIVATE_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+
+
+def _private(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return any(
+        net.version == p.version and net.subnet_of(p)  # type: ignore[arg-type]
+        for p in _PRIVATE_NETS
+    )
+
+
+@check(
+    "private-ip-source",
+    "error",
+    "aws:SourceIp with private IP ranges (requests through a VPC endpoint have no SourceIp)",
+)
+def check_private_ip(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for _op, base, key, vals in _condition_blocks(st):
+            if base not in ("IpAddress", "NotIpAddress"):
+                continue
+            if key.value.lower() != "aws:sourceip":
+                continue
+            nodes = _strings(vals)
+            nets = []
+            for n in nodes:
+                try:
+                    nets.append((n, ipaddress.ip_network(n.value, strict=False)))
+                except ValueError:
+                    continue
+            private = [n for n, net in nets if _private(net)]
+            if not private:
+                continue
+            if len(private) == len(nets):
+                yield _f(
+                    "private-ip-source",
+                    key,
+                    f"{base} on aws:SourceIp with only private ranges: aws:SourceIp "
+                    "holds public addresses; for traffic from a VPC use aws:VpcSourceIp "
+                    "or aws:SourceVpce",
+                )
+            else:
+                for n in private:
+                    yield _f(
+                        "private-ip-source",
+                        n,
+                        f'"{n.value}" is a private range, which aws:SourceIp never '
+                        "holds: use aws:VpcSourceIp for VPC addresses",
+                        "info",
+                    )
+
+
+# A policy variable: `${service:key}` (tag keys may follow a slash), or `${*}`, `${?}`,
+# `${$}` (the escapes for literal characters).
+_VARIABLE = re.compile(r"^(?:[a-z0-9.-]+:[A-Za-z0-9_.:/@+=-]+|\*|\?|\$)$", re.I)
+_VAR_ELEMENTS = ("Resource", "NotResource")
+
+
+def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
+    v = node.value
+    i = v.find("${")
+    while i >= 0:
+        j = v.find("}", i + 2)
+        nxt = v.find("${", i + 2)
+        if j < 0 or (0 <= nxt < j):
+            yield (
+                "missing",
+                f'"{v}": the variable starting at "${{" has no closing brace',
+            )
+            return
+        body = v[i + 2 : j]
+        default = body.split(",", 1)[0] if "," in body else body
+        if not body.strip():
+            yield "empty", f'"{v}": empty variable "${{}}"'
+        elif default != default.strip() or " " in default:
+            yield "space", f'"{v}": a policy variable cannot contain spaces'
+        elif not _VARIABLE.match(default) or "::" in default:
+            hint = (
+                " (a CloudFormation pseudo parameter: wrap the string in Fn::Sub)"
+                if "::" in default
+                else ""
+            )
+            yield (
+                "unknown",
+                f'"${{{body}}}" is not a policy variable (they look like '
+                f'"${{aws:username}}" or "${{aws:PrincipalTag/team}}"){hint}',
+            )
+        i = v.find("${", j + 1)
+
+
+@check(
+    "invalid-variable",
+    "error",
+    "a malformed `${...}` policy variable: missing brace, empty, spaces, unknown name",
+)
+def check_invalid_variable(ctx: Context) -> Iterator[Finding]:
+    if ctx.doc.version != "2012-10-17":
+        return  # reported by variable-unsupported-version
+    if (ctx.doc.type_source or "").startswith("terraform") or ctx.doc.source == "hcl":
+        return  # "${...}" is Terraform interpolation there (policy variables: "&{...}")
+    for st in ctx.doc.statements:
+        nodes = [n for k in _VAR_ELEMENTS for n in _sx(st, k)]
+        for _op, _base, _key, vals in _condition_blocks(st):
+            nodes.extend(_strings(vals))
+        for n in nodes:
+            if isinstance(n, IntrinsicString) or "$" not in n.value:
+                continue
+            for _kind, msg in _variable_findings(n):
+                yield _f("invalid-variable", n, msg)
+
+
+_TEMPLATE_CUT = re.compile(r"\$\{|<|(?<=/)")
+_KEYS_CACHE: dict[tuple[int, str], tuple[frozenset[str], tuple[str, ...]]] = {}
+
+
+def _keys_for(ctx: Context, action_name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(exact lower-case keys, prefixes of templated keys) the actions support.
+
+    Templated keys ("kms:EncryptionContext:${EncryptionContextKey}",
+    "aws:RequestTag/${TagKey}") match any name that starts with their fixed part.
+    """
+    ck = (id(ctx.catalog), action_name.lower())
+    found = _KEYS_CACHE.get(ck)
+    if found is not None:
+        return found
+    raw: set[str] = set()
+    for a in _expand(ctx, action_name):
+        raw.update(a.condition_keys)
+        for ar in a.resources:
+            raw.update(ar.condition_keys)
+            raw.update(ar.resource_type.condition_keys)
+    exact = frozenset(k.lower() for k in raw)
+    # The reference spells the variable part "${TagKey}", "<key>" or "tag-key" (after
+    # a slash): the fixed part before it is the prefix.
+    prefixes = tuple(
+        sorted(
+            {
+                _TEMPLATE_CUT.split(k, 1)[0].lower()
+                for k in raw
+                if _TEMPLATE_CUT.search(k)
+            }
+        )
+    )
+    found = (exact, prefixes)
+    if len(_KEYS_CACHE) < 20000:
+        _KEYS_CACHE[ck] = found
+    return found
+
+
+@check(
+    "condition-key-unsupported-action",
+    "warning",
+    "a service condition key that no action of the statement supports",
+)
+def check_condition_key_action(ctx: Context) -> Iterator[Finding]:
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        if st.elements.get("NotAction") is not None:
+            continue
+        actions = _vx(st, "Action")
+        if not actions or any(a == "*" or "${" in a for a in actions):
+            continue
+        for _op, _base, key, _vals in _condition_blocks(st):
+            name = key.value
+            prefix = name.partition(":")[0].lower()
+            if prefix == "aws" or "${" in name or cat.service(prefix) is None:
+                continue
+            ck = cat.condition_key(name)
+            if ck is None:
+                continue  # unknown-condition-key reports it
+            lname = name.lower()
+            same = [
+                a
+                for a in actions
+                if (_split_action(a) or ("", ""))[0].lower() == prefix
+            ]
+            supported = False
+            for a in same:
+                exact, prefixes = _keys_for(ctx, a)
+                if (
+                    (not exact and not prefixes)
+                    or lname in exact
+                    or any(lname.startswith(p) for p in prefixes)
+                ):
+                    supported = True
+                    break
+            if supported:
+                continue
+            if not same:
+                # Keys such as lambda:SourceFunctionArn or glue:RoleAssumedBy are set
+                # on other services' requests: without an action of the key's own
+                # service there is nothing to compare against.
+                continue
+            msg = (
+                f'no action of this statement supports "{name}" (service '
+                "authorization reference): the condition never matches"
+            )
+            yield _f("condition-key-unsupported-action", key, msg)
+
+
+def _s3_resource(v: str) -> bool:
+    return v.startswith("${") or bool(
+        re.match(r"^arn:(?:aws|aws-cn|aws-us-gov|\$\{[^}]*\}|\*):s3(?:express)?:", v)
+    )
+
+
+@check(
+    "bucket-policy-resource",
+    "error",
+    "an S3 bucket policy Resource that is not the bucket or its objects",
+)
+def check_bucket_policy_resource(ctx: Context) -> Iterator[Finding]:
+    if ctx.doc.attachment != "s3-bucket":
+        return
+    for st in ctx.doc.statements:
+        for n in _sx(st, "Resource") + _sx(st, "NotResource"):
+            if isinstance(n, IntrinsicString):
+                continue
+            if n.value == "*":
+                yield _f(
+                    "bucket-policy-resource",
+                    n,
+                    'S3 rejects Resource "*" in a bucket policy: name the bucket '
+                    '("arn:aws:s3:::bucket") or its objects ("arn:aws:s3:::bucket/*")',
+                )
+            elif not _s3_resource(n.value):
+                yield _f(
+                    "bucket-policy-resource",
+                    n,
+                    f'"{n.value}" is not this bucket or its objects: a bucket policy '
+                    "may only name S3 resources",
+                )
+
+
+@check(
+    "bucket-policy-action",
+    "error",
+    "a non-S3 action in an S3 bucket policy",
+)
+def check_bucket_policy_action(ctx: Context) -> Iterator[Finding]:
+    if ctx.doc.attachment != "s3-bucket":
+        return
+    for st in ctx.doc.statements:
+        for n in _sx(st, "Action") + _sx(st, "NotAction"):
+            if isinstance(n, IntrinsicString) or n.value == "*":
+                continue
+            svc = n.value.partition(":")[0].lower()
+            if svc not in ("s3", "s3express", "*") and "$" not in svc:
+                yield _f(
+                    "bucket-policy-action",
+                    n,
+                    f'"{n.value}" is not an S3 action: S3 rejects bucket policies with '
+                    "other services' actions",
+                )
+
+
+_EQUALS = ("StringEquals", "StringNotEquals")
+
+
+@check(
+    "wildcard-without-like",
+    "warning",
+    "a `*`/`?` in a StringEquals value (matched literally, not as a wildcard)",
+)
+def check_wildcard_without_like(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for _op, base, key, vals in _condition_blocks(st):
+            if base not in _EQUALS:
+                continue
+            for n in _strings(vals):
+                v = n.value
+                if isinstance(n, IntrinsicString) or "${" in v:
+                    continue
+                if "*" in v or "?" in v:
+                    like = base.replace("Equals", "Like")
+                    yield _f(
+                        "wildcard-without-like",
+                        n,
+                        f'{base} compares "{v}" literally: use {like} for a wildcard '
+                        f"match on {key.value}",
+                    )
+
+
+_SOURCE_KEYS = {
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+}
+
+
+def _condition_keys(st: Statement) -> set[str]:
+    return {key.value.lower() for _o, _b, key, _v in _condition_blocks(st)}
+
+
+@check(
+    "service-principal-without-source",
+    "warning",
+    "a resource policy allowing a service principal with no aws:SourceArn/SourceAccount",
+)
+def check_service_principal(ctx: Context) -> Iterator[Finding]:
+    # Confused deputy: without a source condition any account's use of the service
+    # can reach this resource ("Restrict access to service principal").
+    if ctx.policy_type != "resource":
+        return
+    for st in ctx.doc.statements:
+        principal = st.elements.get("Principal")
+        if not _allow(st) or not isinstance(principal, JsonObject):
+            continue
+        services = _strings(principal.get("Service"))
+        if not services or _condition_keys(st) & _SOURCE_KEYS:
+            continue
+        yield _f(
+            "service-principal-without-source",
+            services[0],
+            f'"{services[0].value}" may act here on behalf of any account: add an '
+            "aws:SourceArn or aws:SourceAccount condition",
+        )
+
+
+@check(
+    "create-slr-wildcard",
+    "warning",
+    "iam:CreateServiceLinkedRole allowed on every resource",
+)
+def check_create_slr(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        if not _allow(st) or "iam:awsservicename" in _condition_keys(st):
+            continue
+        if "*" not in _vx(st, "Resource") and st.elements.get("NotResource") is None:
+            continue
+        for n in _sx(st, "Action"):
+            if n.value.lower() == "iam:createservicelinkedrole":
+                yield _f(
+                    "create-slr-wildcard",
+                    n,
+                    "iam:CreateServiceLinkedRole on every resource: limit it with an "
+                    "iam:AWSServiceName condition or the role ARNs",
+                )
+
+
+@check("old-version", "info", "Version 2008-10-17: no policy variables")
+def check_old_version(ctx: Context) -> Iterator[Finding]:
+    root = ctx.doc.root
+    node: JsonNode | None = root.get("Version") if root is not None else None
+    if isinstance(node, JsonString) and node.value == "2008-10-17":
+        yield _f(
+            "old-version",
+            node,
+            'Version "2008-10-17" is the old policy language (no policy variables): '
+            'use "2012-10-17"',
+        )
