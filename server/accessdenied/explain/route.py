@@ -157,8 +157,17 @@ def explain_denial(
         assumptions.append('the message names no resource: evaluated on "*"')
     policy_set = workspace.policy_set_for(denial.principal, resource, denial.action)
     policy_set = with_buffers(policy_set, workspace, read_text)
+    # What the denial implies (context keys, a default key policy), stated as assumptions.
+    from accessdenied.fixes.context import implied_context, with_default_key_policy
+
+    context, implied = implied_context(denial)
+    policy_set, key_note = with_default_key_policy(denial, policy_set, resource)
+    assumptions += implied + ([key_note] if key_note else [])
     request = Request(
-        principal=denial.principal, action=denial.action, resource=resource
+        principal=denial.principal,
+        action=denial.action,
+        resource=resource,
+        context=context,
     )
     decision = evaluate(request, policy_set)
     if decision.allowed and _needs_other_account(denial, request):

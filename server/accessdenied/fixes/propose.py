@@ -715,8 +715,13 @@ def propose_fixes(
                 and (fix.statement.get("Action") == fixes[-1].statement.get("Action"))
             ):
                 continue
+            assumed = ""
+            if exp is not None and exp.assumptions:
+                assumed = " Assumed: " + "; ".join(exp.assumptions) + "."
             fixes.append(
-                replace(fix, explanation=f"{fix.explanation} Routing: {route}.")
+                replace(
+                    fix, explanation=f"{fix.explanation} Routing: {route}.{assumed}"
+                )
             )
     rank = {"exact": 0, "with-dependent-actions": 1}
     # Documents keep the routing's order (the editor's diagnostic names the first one);

@@ -265,3 +265,21 @@ def load_config(root: Path) -> WorkspaceConfig:
     if path is None:
         return WorkspaceConfig(base=root.resolve())
     return read_config_file(path)
+
+
+def target_forms(target: str) -> tuple[str, ...]:
+    """A role/user target pattern, plus its path-less form when it has a path.
+
+    Sessions carry no path (`assumed-role/X/...` is the role `.../aws-reserved/
+    sso.amazonaws.com/eu-west-1/X`), so a target with a path also matches the role by
+    its name; only when the name is literal (`role/team/*` would match every role).
+    """
+    head, sep, rest = target.partition(":role/")
+    if not sep:
+        head, sep, rest = target.partition(":user/")
+    if not sep or "/" not in rest:
+        return (target,)
+    name = rest.rsplit("/", 1)[1]
+    if not name or "*" in name or "?" in name:
+        return (target,)
+    return (target, f"{head}{sep}{name}")

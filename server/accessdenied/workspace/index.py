@@ -25,7 +25,12 @@ from accessdenied import safeio
 from accessdenied.containers import Reference
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
 from accessdenied.text import LineIndex, Span
-from accessdenied.workspace.config import ConfigError, WorkspaceConfig, load_config
+from accessdenied.workspace.config import (
+    ConfigError,
+    WorkspaceConfig,
+    load_config,
+    target_forms,
+)
 from accessdenied.workspace.discovery import (
     discover,
     glob_match,
@@ -263,7 +268,7 @@ class WorkspaceIndex:
             if r.kind in ("identity", "boundary", "session", "trust")
             and (kind is None or r.kind == kind)
             and r.target is not None
-            and any(arn_matches(r.target, f) for f in forms)
+            and any(arn_matches(t, f) for t in target_forms(r.target) for f in forms)
         ]
         found.extend(self._naming(forms, kind))
         return _rank(found)

@@ -85,3 +85,35 @@ def test_config_schema_is_valid_draft_2020_12() -> None:
     from accessdenied.workspace.config import config_schema
 
     jsonschema.Draft202012Validator.check_schema(dict(config_schema()))
+
+
+def test_role_path_in_config_matches_sso_session(tmp_path: Path) -> None:
+    """A mapping for a role with a path matches its sessions (which carry no path)."""
+    from accessdenied.workspace import build_index
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "dev.json").write_text(
+        '{"Version": "2012-10-17", "Statement": []}'
+    )
+    (tmp_path / ".accessdenied.toml").write_text(
+        "[[principals]]\n"
+        'arn = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/'
+        'eu-west-1/AWSReservedSSO_Dev_0123456789abcdef"\n'
+        'identity_policies = ["policies/dev.json"]\n'
+        "[[principals]]\n"
+        'arn = "arn:aws:iam::111122223333:role/team/*"\n'
+        'identity_policies = ["policies/dev.json"]\n'
+    )
+    index = build_index(tmp_path)
+    session = (
+        "arn:aws:sts::111122223333:assumed-role/"
+        "AWSReservedSSO_Dev_0123456789abcdef/alice@example.com"
+    )
+    refs = index.policies_for(session)
+    assert [r.path.name for r in refs] == ["dev.json"]
+    assert refs[0].target is not None
+    assert "aws-reserved" in refs[0].target
+    other = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Ops_1/bob"
+    # A wildcard name under a path is not widened to every role.
+    assert index.policies_for(other) == ()

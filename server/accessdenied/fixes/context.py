@@ -1,0 +1,125 @@
+"""What a denial implies beyond its principal, action and resource (stated as assumptions).
+
+`implied_context(denial)` fills the request context AWS would have sent: the caller's
+global keys (aws:PrincipalArn, aws:PrincipalAccount, ...), `aws:RequestedRegion` from
+the resource ARN, an endpoint or a region named in the text (so an SCP region guard is
+not blamed for a call made in an allowed region), and `aws:SourceArn` /
+`aws:SourceAccount` for a service principal acting for a named source.
+`with_default_key_policy` assumes a KMS key's default key policy (the account root
+allowed `kms:*`, which delegates to IAM policies) when the key policy is not in the
+workspace and the message blames the identity-based policies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from accessdenied.denials.model import Denial
+from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
+from accessdenied.evaluate.request import principal_context
+
+__all__ = ["DEFAULT_KEY_POLICY_NAME", "implied_context", "with_default_key_policy"]
+
+DEFAULT_KEY_POLICY_NAME = "default key policy (assumed)"
+
+_REGION = r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d"
+_ENDPOINT = re.compile(rf"\b[a-z0-9-]+[.-]({_REGION})\.amazonaws\.com(?:\.cn)?\b")
+_REGION_WORD = re.compile(rf"(?i)\bregion[\s:=\"']+({_REGION})\b")
+_ANY_REGION = re.compile(rf"\b({_REGION})\b")
+#: Services whose requests are made in us-east-1 whatever the caller's region
+#: (aws:RequestedRegion documentation: global services).
+_GLOBAL = {
+    "iam": "us-east-1",
+    "organizations": "us-east-1",
+    "route53": "us-east-1",
+    "cloudfront": "us-east-1",
+    "globalaccelerator": "us-west-2",
+}
+_SOURCE_ARN = re.compile(r"(?i)\bsource[ _-]?arn[\"':\s=]+(arn:[^\s\"',)]+)")
+
+
+def requested_region(denial: Denial) -> tuple[str | None, str]:
+    """(the region the request was made in, where that was read), None when unknown."""
+    service = (denial.action or "").split(":", 1)[0].lower()
+    if service in _GLOBAL:
+        return _GLOBAL[service], f"{service} is a global service"
+    arn = parse_arn(denial.resource or "")
+    if arn is not None and arn.region:
+        return arn.region, "the resource ARN"
+    text = denial.text or ""
+    for rx, where in ((_ENDPOINT, "the endpoint"), (_REGION_WORD, "the message")):
+        m = rx.search(text)
+        if m:
+            return m.group(1), where
+    regions = set(_ANY_REGION.findall(text))
+    if len(regions) == 1:
+        return regions.pop(), "the message"
+    return None, ""
+
+
+def implied_context(denial: Denial) -> tuple[dict[str, str], list[str]]:
+    """(request context keys the denial implies, assumptions to state)."""
+    ctx: dict[str, str] = dict(principal_context(denial.principal or ""))
+    notes: list[str] = []
+    region, where = requested_region(denial)
+    if region:
+        ctx["aws:RequestedRegion"] = region
+        notes.append(f"aws:RequestedRegion is {region} (from {where})")
+    info = parse_principal(denial.principal or "")
+    if info.kind == "service":
+        m = _SOURCE_ARN.search(denial.text or "")
+        if m:
+            source = m.group(1).rstrip(".")
+            ctx["aws:SourceArn"] = source
+            src = parse_arn(source)
+            if src is not None and src.account:
+                ctx["aws:SourceAccount"] = src.account
+            notes.append(f"the service acts for {source} (aws:SourceArn)")
+    return ctx, notes
+
+
+def with_default_key_policy(
+    denial: Denial, policy_set: PolicySet, resource: str
+) -> tuple[PolicySet, str | None]:
+    """The set with the KMS default key policy when the workspace has no key policy."""
+    arn = parse_arn(resource)
+    if (
+        arn is None
+        or arn.service != "kms"
+        or not arn.resource.startswith(("key/", "alias/"))
+    ):
+        return policy_set, None
+    if policy_set.resource is not None:
+        return policy_set, None
+    if denial.policy_type not in (None, "identity"):
+        return policy_set, None  # the message blames the key policy itself
+    account = arn.account or parse_principal(denial.principal or "").account
+    if not account:
+        return policy_set, None
+    partition = arn.partition or "aws"
+    doc: Mapping[str, object] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    note = (
+        "the key policy is not in the workspace: the default key policy is assumed "
+        f"(account {account} root allowed kms:*, so IAM policies decide)"
+    )
+    return (
+        replace(
+            policy_set,
+            resource=Policy(document=doc, name=DEFAULT_KEY_POLICY_NAME),
+            resource_kind="kms",
+        ),
+        note,
+    )
