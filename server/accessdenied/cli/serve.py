@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger().setLevel(logging.DEBUG)
         logging.getLogger("accessdenied").addHandler(handler)
 
-    from accessdenied.lsp.server import build_server
+    from accessdenied.lsp.app import build_server
 
     server = build_server()
     if tcp is not None:

@@ -7,6 +7,7 @@ exp.decision, exp.targets[0].ref.path, exp.explicit_denies, exp.assumptions
 
 from __future__ import annotations
 
+from accessdenied.explain.analysis import PolicyAnalysis, analyze_policy
 from accessdenied.explain.route import (
     DecidingStatement,
     DenialExplanation,
@@ -20,8 +21,10 @@ from accessdenied.explain.route import (
 __all__ = [
     "DecidingStatement",
     "DenialExplanation",
+    "PolicyAnalysis",
     "ReadText",
     "Target",
+    "analyze_policy",
     "explain_denial",
     "read_file_text",
     "target_refs",

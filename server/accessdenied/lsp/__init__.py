@@ -1,9 +1,5 @@
-"""The language server (pygls): a thin protocol layer over the pure core.
+"""The language server: services, features and the lifecycle handlers (see docs/architecture.md).
 
-`build_server()` in `server.py` wires one module per feature; `convert.py` is the only
-place where 1-based core positions become 0-based LSP positions.
+`app.build_server()` wires one module per feature; `convert.py` is the only place core
+spans become LSP positions.
 """
-
-from accessdenied.lsp.server import AccessDeniedServer, build_server
-
-__all__ = ["AccessDeniedServer", "build_server"]

@@ -16,15 +16,18 @@ from typing import Any
 from lsprotocol import types
 
 from accessdenied.denials.model import Denial
-from accessdenied.fixes import propose_fixes
+from accessdenied.fixes import Fix, propose_fixes
 from accessdenied.lsp import convert, explain, fix_all
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
+from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 
 SHOW_LOCATION = "accessdenied.showLocation"
 MAX_ACTIONS = 12
+INDEX_WAIT = 10.0  # seconds a code action waits for the first workspace index
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
@@ -95,10 +98,12 @@ def workspace_edit(ls: AccessDeniedServer, fix: Any) -> types.WorkspaceEdit:
     )
 
 
-def _propose(ls: AccessDeniedServer, denial: Denial) -> list[Any]:
+def _propose(
+    ls: AccessDeniedServer, denial: Denial, index: WorkspaceIndex
+) -> list[Fix]:
     """Fixes for `denial` (worker thread)."""
-    fixes = propose_fixes(denial, ls.index, ls.read_text)
-    return [f for f in fixes if getattr(f, "edits", ()) and f.kind != "explain-only"]
+    fixes = propose_fixes(denial, index, ls.read_text)
+    return [f for f in fixes if f.edits and f.kind != "explain-only"]
 
 
 def _title(fix: Any) -> str:
@@ -112,7 +117,11 @@ async def code_actions(
     ls: AccessDeniedServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
     ls.fault("codeAction")
-    if ls.index is None or not _wants_kind(params):
+    if not _wants_kind(params):
+        return []
+    # Asked for right after the first diagnostic: wait (bounded) for the index.
+    index = await ls.indexes.wait(INDEX_WAIT)
+    if index is None:
         return []
     lazy = "edit" in (
         ls.client_supports("text_document.code_action.resolve_support.properties", [])
@@ -120,7 +129,7 @@ async def code_actions(
     )
     actions: list[types.CodeAction] = []
     for diag, denial in denial_diagnostics(ls, params):
-        fixes = await ls.in_thread(_propose, ls, denial)
+        fixes = await ls.in_thread(_propose, ls, denial, index)
         for i, fix in enumerate(fixes):
             action = types.CodeAction(
                 title=_title(fix),
@@ -184,7 +193,10 @@ async def resolve(ls: AccessDeniedServer, action: types.CodeAction) -> types.Cod
     denial = convert.denial_from_data(data.get("denial"))
     if denial is None:
         return action
-    fixes = await ls.in_thread(_propose, ls, denial)
+    index = await ls.indexes.wait(INDEX_WAIT)
+    if index is None:
+        return action
+    fixes = await ls.in_thread(_propose, ls, denial, index)
     chosen = next(
         (
             f
@@ -200,51 +212,59 @@ async def resolve(ls: AccessDeniedServer, action: types.CodeAction) -> types.Cod
     return action
 
 
-def register(server: AccessDeniedServer) -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, *fix_all.KINDS],
-            resolve_provider=True,
-        ),
-    )
-    async def on_code_action(
-        ls: AccessDeniedServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        try:
-            actions = await code_actions(ls, params)
-        except Exception:
-            logger.exception("code actions for %s failed", params.text_document.uri)
-            actions = []
-        try:
-            actions += await fix_all.fix_all_actions(ls, params)
-        except Exception:
-            logger.exception("fix-all for %s failed", params.text_document.uri)
-        return actions or None
+class CodeActionsFeature(Feature):
+    """Quick fixes for denial diagnostics, fix-all source actions, resolve, go-to."""
 
-    @server.feature(types.CODE_ACTION_RESOLVE)
-    async def on_code_action_resolve(
-        ls: AccessDeniedServer, action: types.CodeAction
-    ) -> types.CodeAction:
-        try:
-            return await resolve(ls, action)
-        except Exception:
-            logger.exception("resolving the code action %r failed", action.title)
-            return action
+    name = "code-actions"
 
-    @server.command(SHOW_LOCATION)
-    async def show_location(ls: AccessDeniedServer, *args: Any) -> bool:
-        try:
-            uri, rng = str(args[0]), args[1]
-            selection = types.Range(
-                start=types.Position(**rng["start"]), end=types.Position(**rng["end"])
-            )
-        except (IndexError, KeyError, TypeError):
-            logger.warning("%s expects [uri, range]", SHOW_LOCATION)
-            return False
-        if not ls.client_supports("window.show_document.support", False):
-            return False
-        result = await ls.window_show_document_async(
-            types.ShowDocumentParams(uri=uri, take_focus=True, selection=selection)
+    def register(self) -> None:
+        server = self.server
+
+        @server.feature(
+            types.TEXT_DOCUMENT_CODE_ACTION,
+            types.CodeActionOptions(
+                code_action_kinds=[types.CodeActionKind.QuickFix, *fix_all.KINDS],
+                resolve_provider=True,
+            ),
         )
-        return bool(result and result.success)
+        async def on_code_action(
+            ls: AccessDeniedServer, params: types.CodeActionParams
+        ) -> list[types.CodeAction] | None:
+            try:
+                actions = await code_actions(ls, params)
+            except Exception:
+                logger.exception("code actions for %s failed", params.text_document.uri)
+                actions = []
+            try:
+                actions += await fix_all.fix_all_actions(ls, params)
+            except Exception:
+                logger.exception("fix-all for %s failed", params.text_document.uri)
+            return actions or None
+
+        @server.feature(types.CODE_ACTION_RESOLVE)
+        async def on_code_action_resolve(
+            ls: AccessDeniedServer, action: types.CodeAction
+        ) -> types.CodeAction:
+            try:
+                return await resolve(ls, action)
+            except Exception:
+                logger.exception("resolving the code action %r failed", action.title)
+                return action
+
+        @server.command(SHOW_LOCATION)
+        async def show_location(ls: AccessDeniedServer, *args: Any) -> bool:
+            try:
+                uri, rng = str(args[0]), args[1]
+                selection = types.Range(
+                    start=types.Position(**rng["start"]),
+                    end=types.Position(**rng["end"]),
+                )
+            except (IndexError, KeyError, TypeError):
+                logger.warning("%s expects [uri, range]", SHOW_LOCATION)
+                return False
+            if not ls.client_supports("window.show_document.support", False):
+                return False
+            result = await ls.window_show_document_async(
+                types.ShowDocumentParams(uri=uri, take_focus=True, selection=selection)
+            )
+            return bool(result and result.success)

@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from accessdenied.catalog import load_catalog
 from accessdenied.lsp import convert
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer
 from accessdenied.policy import parse_policy
 from accessdenied.text import LineIndex
@@ -422,16 +423,23 @@ async def completion(
     return types.CompletionList(is_incomplete=False, items=items)
 
 
-def register(server: AccessDeniedServer) -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=['"', ":", "*"]),
-    )
-    async def on_completion(
-        ls: AccessDeniedServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
-        try:
-            return await completion(ls, params)
-        except Exception:
-            logger.exception("completion in %s failed", params.text_document.uri)
-            return None
+class CompletionFeature(Feature):
+    """Completion of actions, condition keys and operators in policy files."""
+
+    name = "completion"
+
+    def register(self) -> None:
+        server = self.server
+
+        @server.feature(
+            types.TEXT_DOCUMENT_COMPLETION,
+            types.CompletionOptions(trigger_characters=['"', ":", "*"]),
+        )
+        async def on_completion(
+            ls: AccessDeniedServer, params: types.CompletionParams
+        ) -> types.CompletionList | None:
+            try:
+                return await completion(ls, params)
+            except Exception:
+                logger.exception("completion in %s failed", params.text_document.uri)
+                return None

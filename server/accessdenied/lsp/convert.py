@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls import uris
 
 from accessdenied.denials.model import Denial
 from accessdenied.text import LineIndex, Pos, Span
@@ -254,3 +256,14 @@ def first(values: Iterable[Any]) -> Any:
     for v in values:
         return v
     return None
+
+
+def path_to_uri(path: str | Path) -> str:
+    """A file URI for a path (pygls spelling, so it matches the client's)."""
+    return str(uris.from_fs_path(str(path)) or Path(path).absolute().as_uri())
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The path of a `file:` URI (None for other schemes)."""
+    path = uris.to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else None

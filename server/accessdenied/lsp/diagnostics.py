@@ -18,14 +18,16 @@ from lsprotocol import types
 
 from accessdenied.denials import scan_text
 from accessdenied.denials.model import Denial
+from accessdenied.explain import PolicyAnalysis, analyze_policy
 from accessdenied.lsp import convert, explain, globs
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import (
     AccessDeniedServer,
     DenialSource,
     path_to_uri,
     uri_to_path,
 )
-from accessdenied.policy import check_document, check_text, find_policies
+from accessdenied.policy import Finding
 from accessdenied.text import LineIndex
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ POLICY_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".tf", ".template"})
 
 
 def relative(ls: AccessDeniedServer, path: Path) -> str:
-    root = ls.root_path
+    """`path` relative to its workspace folder (posix), else as given."""
+    root = ls.folder_of(path) or ls.root_path
     if root is not None:
         try:
             return path.resolve().relative_to(root.resolve()).as_posix()
@@ -54,7 +57,7 @@ def relative(ls: AccessDeniedServer, path: Path) -> str:
 def is_log_path(ls: AccessDeniedServer, path: Path) -> bool:
     """Whether `path` matches the configured log globs (and no exclude glob)."""
     rel = relative(ls, path)
-    logs = ls.settings.logs
+    logs = ls.settings_service.for_path(path).logs
     return globs.matches(rel, logs.include) and not globs.matches(rel, logs.exclude)
 
 
@@ -64,9 +67,13 @@ def looks_like_cloudtrail(text: str) -> bool:
 
 
 def classify(
-    ls: AccessDeniedServer, uri: str, language_id: str | None, text: str
+    ls: AccessDeniedServer,
+    uri: str,
+    language_id: str | None,
+    text: str,
+    version: int | None = None,
 ) -> str | None:
-    """`log`, `policy` or None for a document."""
+    """`log`, `policy` or None for a document (logs by language id or file pattern)."""
     known = ls.kinds.get(uri)
     if (language_id or "") in LOG_LANGUAGES:
         return "log"
@@ -80,7 +87,7 @@ def classify(
     suffix = path.suffix.lower() if path is not None else ""
     if (language_id or "") in POLICY_LANGUAGES or suffix in POLICY_SUFFIXES:
         try:
-            if find_policies(str(path or uri), text):
+            if policy_analysis(ls, uri, text, version).is_policy:
                 return "policy"
         except Exception:
             logger.exception("finding policies in %s failed", uri)
@@ -95,20 +102,36 @@ def _indexed_policy(ls: AccessDeniedServer, path: Path | None) -> bool:
     return str(path) in ls.index_paths
 
 
-def policy_findings(ls: AccessDeniedServer, uri: str, text: str) -> list[Any]:
-    """Schema + semantic findings for a policy document (worker thread)."""
+def policy_analysis(
+    ls: AccessDeniedServer, uri: str, text: str, version: int | None
+) -> PolicyAnalysis:
+    """The document's `PolicyAnalysis`, computed once per (uri, version, index type)."""
     path = uri_to_path(uri)
     name = str(path) if path is not None else uri
-    embedded = find_policies(name, text)
-    if not embedded or all(getattr(e, "kind", "json") == "json" for e in embedded):
-        policy_type = getattr(embedded[0], "policy_type", None) if embedded else None
-        policy_type = ls.index_kinds.get(name, policy_type)
-        return check_text(text, policy_type, name)
-    out: list[Any] = []
-    for e in embedded:
-        if e.document is not None:
-            out.extend(check_document(e.document))
-    return out
+    policy_type = ls.index_kinds.get(name)
+    key = (version, policy_type, len(text))
+    cached = ls.analyses.get(uri)
+    if version is not None and cached is not None and cached[0] == key:
+        return cached[1]
+    result = analyze_policy(name, text, policy_type)
+    if version is not None:
+        ls.analyses[uri] = (key, result)
+    return result
+
+
+def current_analysis(ls: AccessDeniedServer, uri: str) -> PolicyAnalysis | None:
+    """The analysis of the open document's current version (computed if missing)."""
+    doc = ls.open_document(uri)
+    if doc is None:
+        return None
+    return policy_analysis(ls, uri, str(doc.source), doc.version)
+
+
+def policy_findings(ls: AccessDeniedServer, uri: str, text: str) -> list[Finding]:
+    """Schema + semantic findings for a policy document (worker thread)."""
+    doc = ls.open_document(uri)
+    version = doc.version if doc is not None and str(doc.source) == text else None
+    return list(policy_analysis(ls, uri, text, version).findings)
 
 
 async def analyze(ls: AccessDeniedServer, uri: str) -> None:
@@ -118,7 +141,7 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
         return
     ls.fault("diagnostics")
     version, text, language = doc.version, str(doc.source), doc.language_id
-    kind = await ls.in_thread(classify, ls, uri, language, text)
+    kind = await ls.in_thread(classify, ls, uri, language, text, version)
     if kind is None:
         if ls.kinds.pop(uri, None) is not None:
             ls.store.clear(uri, FINDINGS)
@@ -139,10 +162,18 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
         ls.sources[uri] = source
         await publish_source(ls, source)
         return
-    diags = await ls.in_thread(_policy_diagnostics, ls, uri, text, ls.encoding)
+    diags = await ls.in_thread(_policy_diagnostics, ls, uri, text, version, ls.encoding)
     if not _current(ls, uri, version):
         return
     ls.store.set(uri, FINDINGS, diags, version)
+    if ls.buffer_versions.get(uri) != version:
+        # An edited policy buffer takes part in every explanation (open buffers win).
+        first = uri not in ls.buffer_versions
+        ls.buffer_versions[uri] = version
+        if not first:
+            ls.buffers_generation += 1
+            if ls.sources:
+                ls.debounce("buffers-republish", 0.3, lambda: republish_sources(ls))
 
 
 def _scan(text: str) -> tuple[list[Denial], LineIndex]:
@@ -151,12 +182,12 @@ def _scan(text: str) -> tuple[list[Denial], LineIndex]:
 
 
 def _policy_diagnostics(
-    ls: AccessDeniedServer, uri: str, text: str, encoding: str
+    ls: AccessDeniedServer, uri: str, text: str, version: int | None, encoding: str
 ) -> list[types.Diagnostic]:
-    findings = policy_findings(ls, uri, text)
-    index = LineIndex(text)
+    analysis = policy_analysis(ls, uri, text, version)
     return [
-        convert.to_lsp_diagnostic_from_finding(f, index, encoding) for f in findings
+        convert.to_lsp_diagnostic_from_finding(f, analysis.lines, encoding)
+        for f in analysis.findings
     ]
 
 
@@ -187,7 +218,7 @@ def _explain_all(
     out = []
     for d in denials:
         red = explain.redacted(d)
-        key = (generation, d.key, d.policy_type)
+        key = (generation, ls.buffers_generation, d.key, d.policy_type)
         exp = cache.get(key)
         if exp is None:
             exp = explain.explain(red, index, ls.read_text)
@@ -265,6 +296,13 @@ async def publish_policy_denials(ls: AccessDeniedServer) -> None:
         ls.store.set(uri, POLICY_DENIALS, diags)
 
 
+async def republish_sources(ls: AccessDeniedServer) -> None:
+    """Re-explain every denial source (a policy buffer or the index changed)."""
+    for source in list(ls.sources.values()):
+        await publish_source(ls, source)
+    schedule_policy_denials(ls)
+
+
 async def republish_all(ls: AccessDeniedServer) -> None:
     """After the workspace index changed: related information and targets moved."""
     for source in list(ls.sources.values()):
@@ -275,22 +313,16 @@ async def republish_all(ls: AccessDeniedServer) -> None:
             await analyze(ls, uri)
 
 
-def register(server: AccessDeniedServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    async def on_did_open(
-        ls: AccessDeniedServer, params: types.DidOpenTextDocumentParams
-    ) -> None:
-        uri = params.text_document.uri
-        try:
-            await analyze(ls, uri)
-        except Exception:
-            logger.exception("diagnostics for %s failed", uri)
+class DiagnosticsFeature(Feature):
+    """Open documents: denials of logs, findings of policies; the policy-side targets."""
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def on_did_change(
-        ls: AccessDeniedServer, params: types.DidChangeTextDocumentParams
-    ) -> None:
-        uri = params.text_document.uri
+    name = "diagnostics"
+
+    async def opened(self, uri: str) -> None:
+        await analyze(self.server, uri)
+
+    async def changed(self, uri: str) -> None:
+        ls = self.server
 
         async def run() -> None:
             try:
@@ -298,40 +330,29 @@ def register(server: AccessDeniedServer) -> None:
             except Exception:
                 logger.exception("diagnostics for %s failed", uri)
 
-        ls.debounce(f"analyze:{uri}", ls.settings.policy.debounce, run)
+        ls.debounce(f"analyze:{uri}", ls.settings_for(uri).policy.debounce, run)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    async def on_did_save(
-        ls: AccessDeniedServer, params: types.DidSaveTextDocumentParams
-    ) -> None:
-        from accessdenied.lsp import indexing
-
-        uri = params.text_document.uri
-        pending = ls.debounced.pop(f"analyze:{uri}", None)
+    async def saved(self, uri: str) -> None:
+        pending = self.server.debounced.pop(f"analyze:{uri}", None)
         if pending is not None:
             pending.cancel()
-        try:
-            await analyze(ls, uri)
-        except Exception:
-            logger.exception("diagnostics for %s failed", uri)
-        if ls.kinds.get(uri) == "policy":
-            indexing.schedule(ls)
+        await analyze(self.server, uri)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    async def on_did_close(
-        ls: AccessDeniedServer, params: types.DidCloseTextDocumentParams
-    ) -> None:
-        from accessdenied.lsp import logs
-
-        uri = params.text_document.uri
+    async def closed(self, uri: str) -> None:
+        ls = self.server
         pending = ls.debounced.pop(f"analyze:{uri}", None)
         if pending is not None:
             pending.cancel()
         kind = ls.kinds.pop(uri, None)
+        ls.analyses.pop(uri, None)
         ls.store.clear(uri, FINDINGS)
         if kind == "log":
             drop_source(ls, uri)
-            # A watched log file stays diagnosed from disk after the editor closes it.
-            path = uri_to_path(uri)
-            if path is not None and ls.logs is not None and path.is_file():
-                await logs.rescan_file(ls, path)
+        elif ls.buffer_versions.pop(uri, None) is not None:
+            ls.buffers_generation += 1  # the disk copy counts again
+
+    async def settings_changed(self) -> None:
+        schedule_policy_denials(self.server)
+
+    async def index_changed(self) -> None:
+        await republish_all(self.server)

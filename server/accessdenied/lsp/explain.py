@@ -18,6 +18,7 @@ from accessdenied.denials import redact
 from accessdenied.denials.model import Denial
 from accessdenied.explain import DenialExplanation, ReadText, explain_denial
 from accessdenied.lsp import convert
+from accessdenied.lsp.convert import path_to_uri, uri_to_path
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace import WorkspaceIndex
 
@@ -135,8 +136,6 @@ def from_core(core_exp: DenialExplanation) -> Explanation:
 def related_location(
     rel: Related, index: LineIndex | None, encoding: str
 ) -> types.Location:
-    from accessdenied.lsp.server import path_to_uri
-
     uri = path_to_uri(rel.path)
     if rel.span is not None:
         return convert.to_lsp_location(uri, rel.span, index, encoding)
@@ -248,8 +247,6 @@ def _line_end(
 
 def label_for(uri: str, root: Path | None) -> str:
     """A short human label for a denial source (relative path or terminal name)."""
-    from accessdenied.lsp.server import uri_to_path
-
     path = uri_to_path(uri)
     if path is None:
         return uri

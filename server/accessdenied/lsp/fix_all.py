@@ -18,8 +18,10 @@ from accessdenied.fixes.fix_all import FixAllResult, fix_all
 from accessdenied.lsp import convert
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
+from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
+INDEX_WAIT = 10.0  # seconds fix-all waits for the first workspace index
 
 FIX_ALL = "source.fixAll.accessdenied"
 FIX_ALL_DEPENDENT = "source.accessdenied.fixAllWithDependentActions"
@@ -91,15 +93,19 @@ def _title(result: FixAllResult, dependent: bool) -> str:
     return f"{what}: {fixed} of {len(own)} in {files} file{'s' if files != 1 else ''}"
 
 
-def _plan(ls: AccessDeniedServer, denials: list[Denial], variant: str) -> FixAllResult:
-    return fix_all(denials, ls.index, variant=variant, read_text=ls.read_text)
+def _plan(
+    ls: AccessDeniedServer, denials: list[Denial], variant: str, index: WorkspaceIndex
+) -> FixAllResult:
+    return fix_all(denials, index, variant=variant, read_text=ls.read_text)
 
 
 async def fix_all_actions(
     ls: AccessDeniedServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
     """The fix-all source actions for the document (none without denials or edits)."""
-    if ls.index is None:
+    # Asked for right after the first diagnostic: wait (bounded) for the index.
+    index = await ls.indexes.wait(INDEX_WAIT)
+    if index is None:
         return []
     wanted = [k for k in KINDS if _wanted(params, k)]
     if not wanted:
@@ -111,7 +117,7 @@ async def fix_all_actions(
     exact: FixAllResult | None = None
     for kind in wanted:
         variant = "exact" if kind == FIX_ALL else "with-dependent-actions"
-        result = await ls.in_thread(_plan, ls, denials, variant)
+        result = await ls.in_thread(_plan, ls, denials, variant, index)
         if not result.changes:
             continue
         if exact is not None and {c.path: c.after for c in result.changes} == {

@@ -23,6 +23,7 @@ from lsprotocol import types
 from accessdenied.catalog import load_catalog
 from accessdenied.denials import redact
 from accessdenied.lsp import convert, explain, live
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
 
@@ -367,13 +368,20 @@ async def hover(
     )
 
 
-def register(server: AccessDeniedServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def on_hover(
-        ls: AccessDeniedServer, params: types.HoverParams
-    ) -> types.Hover | None:
-        try:
-            return await hover(ls, params)
-        except Exception:
-            logger.exception("hover in %s failed", params.text_document.uri)
-            return None
+class HoverFeature(Feature):
+    """Hovers on ARNs, actions and denials."""
+
+    name = "hover"
+
+    def register(self) -> None:
+        server = self.server
+
+        @server.feature(types.TEXT_DOCUMENT_HOVER)
+        async def on_hover(
+            ls: AccessDeniedServer, params: types.HoverParams
+        ) -> types.Hover | None:
+            try:
+                return await hover(ls, params)
+            except Exception:
+                logger.exception("hover in %s failed", params.text_document.uri)
+                return None

@@ -11,14 +11,21 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
+from accessdenied.lsp.convert import path_to_uri, uri_to_path
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer
 from accessdenied.workspace import WorkspaceIndex, build_index
 
 logger = logging.getLogger(__name__)
+INDEX_WAIT = 3.0  # seconds the first log scan waits for the workspace index
+POLICY_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".template", ".tf"})
+CONFIG_NAMES = frozenset({".accessdenied.toml", "pyproject.toml"})
 
 
 def schedule(
@@ -48,12 +55,10 @@ def _describe(index: Any) -> tuple[set[str], dict[str, str]]:
 
 async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
     """Build the index now (with `$/progress` when asked and supported) and swap it in."""
-    from accessdenied.lsp import diagnostics
-
     root = ls.root_path
     if root is None:
         logger.info("no workspace folder: the workspace index stays empty")
-        ls.index_done.set()
+        ls.indexes.ready.set()
         return
     token: str | None = None
     if progress and ls.client_supports("window.work_done_progress", False):
@@ -84,15 +89,7 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         logger.warning("project config: %s", config_error)
     if index is not None:
         paths, kinds = await ls.in_thread(_describe, index)
-        if ls.logs is not None:
-            from accessdenied.lsp.logs import policy_stats
-
-            # The baseline polling compares against: the files as this index saw them.
-            ls.logs.policy_stats = await ls.in_thread(policy_stats, paths)
-        ls.index = index
-        ls.index_paths = paths
-        ls.index_kinds = kinds
-        ls.index_generation += 1
+        ls.indexes.swap(index, paths, kinds)
         logger.info("indexed %d policy files in %.2f s", len(paths), elapsed)
         publish_boundary(ls, index)
     if token is not None:
@@ -102,9 +99,9 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
                 message=f"{len(ls.index_paths)} policy files" if index else "no index"
             ),
         )
-    ls.index_done.set()
+    ls.indexes.ready.set()
     if index is not None:
-        await diagnostics.republish_all(ls)
+        await ls.dispatch("index_changed")
 
 
 def publish_boundary(ls: AccessDeniedServer, index: Any) -> None:
@@ -112,8 +109,6 @@ def publish_boundary(ls: AccessDeniedServer, index: Any) -> None:
 
     Such entries are neither read nor edited.
     """
-    from accessdenied.lsp.server import path_to_uri
-
     by_uri: dict[str, list[types.Diagnostic]] = {}
     for b in getattr(index, "boundary", ()) or ():
         line = max(int(b.line) - 1, 0)
@@ -135,5 +130,30 @@ def publish_boundary(ls: AccessDeniedServer, index: Any) -> None:
         ls.store.set(uri, "boundary", diags)
 
 
-def register(server: AccessDeniedServer) -> None:
-    """Indexing is started from `initialized` (see config.py); nothing to register."""
+def is_policy_path(path: Path) -> bool:
+    """A file whose change may change the index (policy files, the project config)."""
+    return path.suffix.lower() in POLICY_SUFFIXES or path.name in CONFIG_NAMES
+
+
+class IndexingFeature(Feature):
+    """Builds the index on start, rebuilds it when policy files change."""
+
+    name = "indexing"
+
+    async def initialized(self) -> None:
+        schedule(self.server, delay=0.0, progress=True)
+        # Give the index a moment so that the first log diagnostics already point at
+        # policy files; a slow index only delays the enrichment, never the denials.
+        await self.server.indexes.wait(INDEX_WAIT)
+
+    async def saved(self, uri: str) -> None:
+        if self.server.kinds.get(uri) == "policy":
+            schedule(self.server)
+
+    async def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
+        watched = self.server.logs.files if self.server.logs is not None else {}
+        for change in changes:
+            path = uri_to_path(change.uri)
+            if path is not None and is_policy_path(path) and path not in watched:
+                schedule(self.server)
+                return

@@ -16,9 +16,9 @@ no boto3 import, no socket. When it is on:
   virtual document `accessdenied-cloudtrail:/<principal>`, published like log denials;
 - `live.status()` is logged on initialized and after every settings change.
 
-The hooks chain after the handlers registered by the other feature modules (pygls allows
-one handler per method) and wrap the server's `DiagnosticStore.set`, so no other module
-needs to know about live mode. `register(server, factory=...)` takes a LiveMode factory
+`LiveState` is one more `Feature`: its hooks (initialized, opened, saved, settings
+changed, rewrite_diagnostics) run after the other features', so no other module needs to
+know about live mode. `register(server, factory=...)` takes a LiveMode factory
 (settings -> LiveMode-like object) for tests.
 """
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -37,6 +36,8 @@ from lsprotocol import types
 
 from accessdenied.denials.model import Denial
 from accessdenied.lsp import convert, diagnostics, explain
+from accessdenied.lsp.diagnostics import DENIALS
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, DenialSource, uri_to_path
 from accessdenied.text import LineIndex
 
@@ -86,18 +87,19 @@ def merge_decoded(original: Denial, decoded: Denial) -> Denial:
     return dataclasses.replace(decoded, span=original.span, text=original.text)
 
 
-class LiveState:
+class LiveState(Feature):
     """Per-server live-mode state: decode caches, in-flight work, drift results."""
+
+    name = "live"
 
     def __init__(
         self, server: AccessDeniedServer, factory: Callable[[Any], Any]
     ) -> None:
-        self.server = server
+        super().__init__(server)
         self.factory = factory
         self.decoded: dict[str, Denial] = {}
         self.failed: dict[str, str] = {}
         self.inflight: set[str] = set()
-        self._store_set: Callable[..., None] = server.store.set
 
     # -- helpers -------------------------------------------------------------------
     @property
@@ -124,20 +126,26 @@ class LiveState:
             coro.close()
 
     # -- 1. encoded authorization messages ------------------------------------------
-    def store_set(
-        self,
-        uri: str,
-        producer: str,
-        diags: Sequence[types.Diagnostic],
-        version: int | None = None,
-    ) -> None:
-        """`DiagnosticStore.set` with decoded denials rewritten (live mode on only)."""
-        if producer == diagnostics.DENIALS and self.enabled:
+    def rewrite_diagnostics(
+        self, uri: str, producer: str, diagnostics: Sequence[types.Diagnostic]
+    ) -> Sequence[types.Diagnostic]:
+        """Denial diagnostics with decoded denials rewritten (live mode on only)."""
+        if producer == DENIALS and self.enabled:
             try:
-                diags = self.rewrite(uri, diags)
+                return self.rewrite(uri, diagnostics)
             except Exception:
                 logger.exception("live mode: rewriting denials of %s failed", uri)
-        self._store_set(uri, producer, diags, version)
+        return diagnostics
+
+    async def initialized(self) -> None:
+        self.log_status()
+
+    async def opened(self, uri: str) -> None:
+        if self.enabled:
+            self.spawn(self.drift(uri), f"live-drift:{uri}")
+
+    async def saved(self, uri: str) -> None:
+        await self.opened(uri)
 
     def rewrite(
         self, uri: str, diags: Sequence[types.Diagnostic]
@@ -252,8 +260,10 @@ class LiveState:
     def documents(self, principal: str, path: Path, text: str) -> dict[str, Any]:
         """`{label: document}` for `principal`, this file's current text taking priority."""
         index = self.server.index
-        root = getattr(index, "root", None)
         out: dict[str, Any] = {}
+        if index is None:
+            return out
+        root = index.root
         for ref in index.policies_for(principal):
             doc = index.document(ref)
             if ref.path == path.resolve() and ref.embed == "json":
@@ -396,51 +406,12 @@ def _info(
     )
 
 
-def _chain(server: AccessDeniedServer, method: str, after: Callable[..., Any]) -> None:
-    """Run `after(*args)` once the handler already registered for `method` finished."""
-    features = server.protocol.fm.features
-    original = features.get(method)
-
-    async def chained(*args: Any) -> Any:
-        result = None
-        if original is not None:
-            result = original(*args)
-            if inspect.isawaitable(result):
-                result = await result
-        try:
-            done = after(*args)
-            if inspect.isawaitable(done):
-                await done
-        except Exception:
-            logger.exception("live mode: %s hook failed", method)
-        return result
-
-    features[method] = chained
-
-
 def register(
     server: AccessDeniedServer, factory: Callable[[Any], Any] | None = None
 ) -> LiveState:
     """Wire live mode into `server` (inert while live mode is off)."""
     state = LiveState(server, factory or _default_factory)
-    server.live = state  # type: ignore[attr-defined]
-    setattr(server.store, "set", state.store_set)  # noqa: B010 (instance hook)
-
-    def on_initialized(*_args: Any) -> None:
-        state.log_status()
-
-    async def on_settings(*_args: Any) -> None:
-        await state.settings_changed()
-
-    def on_open_or_save(params: Any) -> None:
-        if state.enabled:
-            uri = params.text_document.uri
-            state.spawn(state.drift(uri), f"live-drift:{uri}")
-
-    _chain(server, types.INITIALIZED, on_initialized)
-    _chain(server, types.WORKSPACE_DID_CHANGE_CONFIGURATION, on_settings)
-    _chain(server, types.TEXT_DOCUMENT_DID_OPEN, on_open_or_save)
-    _chain(server, types.TEXT_DOCUMENT_DID_SAVE, on_open_or_save)
+    server.add_feature(state)
 
     @server.command(PULL_COMMAND)
     async def pull_recent_denials(ls: AccessDeniedServer, *args: Any) -> Any:

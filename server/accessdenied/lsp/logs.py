@@ -13,22 +13,23 @@ import asyncio
 import logging
 import os
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types
 
 from accessdenied import safeio
 from accessdenied.denials import LogTail
 from accessdenied.denials.model import Denial
-from accessdenied.lsp import diagnostics, globs
+from accessdenied.lsp import diagnostics, globs, indexing
+from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import (
     AccessDeniedServer,
     DenialSource,
     path_to_uri,
     uri_to_path,
 )
+from accessdenied.lsp.services import LogWatcher, WatchedLog
 
 logger = logging.getLogger(__name__)
 
@@ -43,29 +44,6 @@ POLICY_WATCH_GLOBS = (
 # Directory walks (new log files) every this many polls, and at least a second apart.
 REDISCOVER_POLLS = 10
 MAX_WALK_FILES = 50_000
-
-
-@dataclass
-class WatchedLog:
-    path: Path
-    uri: str
-    tail: Any = None
-    stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns)
-    denials: list[Denial] = field(default_factory=list)
-
-
-class LogWatcher:
-    """Known log files and the polling task (one per server)."""
-
-    def __init__(self) -> None:
-        self.files: dict[Path, WatchedLog] = {}
-        self.poll_task: asyncio.Task[Any] | None = None
-        self.registration_id: str | None = None
-        self.policy_stats: dict[str, tuple[int, int]] = {}
-        self.locks: dict[Path, asyncio.Lock] = {}
-
-    def lock(self, path: Path) -> asyncio.Lock:
-        return self.locks.setdefault(path, asyncio.Lock())
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:
@@ -91,7 +69,7 @@ def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
         return True
     if path.suffix.lower() == ".json":
         rel = diagnostics.relative(ls, path)
-        if globs.matches(rel, ls.settings.logs.exclude):
+        if globs.matches(rel, ls.settings_service.for_path(path).logs.exclude):
             return False
         head = safeio.read_head(path, 4096)
         return diagnostics.looks_like_cloudtrail(safeio.decode_text(head))
@@ -99,24 +77,24 @@ def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
 
 
 def discover(ls: AccessDeniedServer) -> list[Path]:
-    """Every log file under the workspace root (worker thread; bounded walk)."""
-    root = ls.root_path
-    if root is None or not root.is_dir():
-        return []
+    """Every log file under every workspace folder (worker thread; bounded walk)."""
     found: list[Path] = []
     seen = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d for d in dirnames if d not in SKIP_DIRS or d == ".accessdenied"
-        ]
-        for name in filenames:
-            seen += 1
-            if seen > MAX_WALK_FILES:
-                logger.warning("stopped looking for log files after %d files", seen)
-                return found
-            path = Path(dirpath) / name
-            if is_watched_log(ls, path):
-                found.append(path)
+    for root in ls.folders:
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [
+                d for d in dirnames if d not in SKIP_DIRS or d == ".accessdenied"
+            ]
+            for name in filenames:
+                seen += 1
+                if seen > MAX_WALK_FILES:
+                    logger.warning("stopped looking for log files after %d files", seen)
+                    return found
+                path = Path(dirpath) / name
+                if path not in found and is_watched_log(ls, path):
+                    found.append(path)
     return found
 
 
@@ -208,7 +186,8 @@ def dynamic_watch_supported(ls: AccessDeniedServer) -> bool:
 
 
 async def _register_watchers(ls: AccessDeniedServer) -> None:
-    watcher: LogWatcher = ls.logs
+    watcher = ls.logs
+    assert watcher is not None
     if watcher.registration_id is not None:
         old = watcher.registration_id
         watcher.registration_id = None
@@ -224,7 +203,13 @@ async def _register_watchers(ls: AccessDeniedServer) -> None:
             )
         except Exception as exc:
             logger.info("unregistering file watchers failed: %s", exc)
-    patterns = [*ls.settings.logs.include, *POLICY_WATCH_GLOBS]
+    patterns = list(
+        dict.fromkeys(
+            [g for _, st in ls.settings_service for g in st.logs.include]
+            or list(ls.settings.logs.include)
+        )
+    )
+    patterns += POLICY_WATCH_GLOBS
     reg_id = f"accessdenied-watch-{uuid.uuid4()}"
     await ls.client_register_capability_async(
         types.RegistrationParams(
@@ -246,9 +231,8 @@ async def _register_watchers(ls: AccessDeniedServer) -> None:
 
 async def _poll_loop(ls: AccessDeniedServer) -> None:
     """Polling watcher for clients that cannot watch files (every `pollInterval`)."""
-    from accessdenied.lsp import indexing
-
-    watcher: LogWatcher = ls.logs
+    watcher = ls.logs
+    assert watcher is not None
     since_walk = 0.0
     while not ls.shutting_down:
         interval = ls.settings.logs.poll_interval
@@ -320,15 +304,38 @@ async def reconfigure(ls: AccessDeniedServer) -> None:
     await scan_all(ls)
 
 
-def register(server: AccessDeniedServer) -> None:
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    async def on_did_change_watched_files(
-        ls: AccessDeniedServer, params: types.DidChangeWatchedFilesParams
-    ) -> None:
-        from accessdenied.lsp import indexing
+class LogsFeature(Feature):
+    """Log files on disk: discovered, watched (client watchers or polling), tailed."""
 
-        reindex = False
-        for change in params.changes:
+    name = "logs"
+
+    async def initialized(self) -> None:
+        await start(self.server)
+
+    async def closed(self, uri: str) -> None:
+        # A watched log file stays diagnosed from disk after the editor closes it.
+        path = uri_to_path(uri)
+        ls = self.server
+        if (
+            path is not None
+            and ls.logs is not None
+            and path.is_file()
+            and await ls.in_thread(is_watched_log, ls, path)
+        ):
+            await rescan_file(ls, path)
+
+    async def settings_changed(self) -> None:
+        await reconfigure(self.server)
+
+    async def index_changed(self) -> None:
+        ls = self.server
+        if ls.logs is not None:
+            # The baseline polling compares against: the files as this index saw them.
+            ls.logs.policy_stats = await ls.in_thread(policy_stats, set(ls.index_paths))
+
+    async def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
+        ls = self.server
+        for change in changes:
             path = uri_to_path(change.uri)
             if path is None:
                 continue
@@ -336,20 +343,8 @@ def register(server: AccessDeniedServer) -> None:
                 if change.type == types.FileChangeType.Deleted:
                     if ls.logs is not None and path in ls.logs.files:
                         forget_file(ls, path)
-                    elif (
-                        path.suffix.lower() in diagnostics.POLICY_SUFFIXES
-                        or path.name == ".accessdenied.toml"
-                    ):
-                        reindex = True
                     continue
                 if await ls.in_thread(is_watched_log, ls, path):
                     await rescan_file(ls, path)
-                elif (
-                    path.suffix.lower() in diagnostics.POLICY_SUFFIXES
-                    or path.name == ".accessdenied.toml"
-                ):
-                    reindex = True
             except Exception:
                 logger.exception("handling a change of %s failed", change.uri)
-        if reindex:
-            indexing.schedule(ls)

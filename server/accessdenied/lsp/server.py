@@ -1,48 +1,50 @@
-"""The language server object, its shared state, and `build_server()`.
+"""The language server object: services, the feature list, and `build_server()`.
 
-State lives here and nowhere else: settings, the current `WorkspaceIndex` (swapped whole),
-per-URI diagnostics by source, denials seen per log/terminal source, and background tasks.
-Feature modules (`diagnostics`, `logs`, `terminal`, `code_actions`, `hover`,
-`completion`, `indexing`, `config`) register their handlers in `build_server()`.
+State lives in services (`lsp/services.py`: the index snapshot, denial sources, settings
+per workspace folder) and in the diagnostic store here; behaviour lives in features
+(`lsp/feature.py`), one module each, called in order by the lifecycle handlers
+(`lsp/lifecycle.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from accessdenied import __version__, safeio
-from accessdenied.denials.model import Denial
 from accessdenied.lsp import convert
+from accessdenied.lsp.convert import path_to_uri, uri_to_path
+from accessdenied.lsp.feature import Feature
+from accessdenied.lsp.services import (
+    DenialSource,
+    DenialSources,
+    IndexService,
+    LogWatcher,
+    SettingsService,
+    TerminalBuffer,
+)
 from accessdenied.lsp.settings import Settings
-from accessdenied.text import LineIndex
+from accessdenied.workspace import WorkspaceIndex
+
+if TYPE_CHECKING:
+    from accessdenied.explain import PolicyAnalysis
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+F = TypeVar("F", bound=Feature)
 
 NAME = "accessdenied"
-
-
-@dataclass
-class DenialSource:
-    """Denials currently known for one log document, watched file or terminal."""
-
-    uri: str
-    label: str
-    denials: list[Denial] = field(default_factory=list)
-    index: LineIndex | None = None
-    version: int | None = None
 
 
 class DiagnosticStore:
@@ -62,6 +64,7 @@ class DiagnosticStore:
         diagnostics: Sequence[types.Diagnostic],
         version: int | None = None,
     ) -> None:
+        diagnostics = self.server.rewrite_diagnostics(uri, producer, diagnostics)
         producers = self._by_uri.setdefault(uri, {})
         if not diagnostics and producer not in producers:
             if not producers:
@@ -109,29 +112,33 @@ class AccessDeniedServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        self.settings = Settings()
+        self.settings_service = SettingsService()
         self.initialization_options: Any = None
-        self.index: Any = None  # accessdenied.workspace.WorkspaceIndex, swapped whole
-        self.index_generation = 0
+        self.indexes = IndexService()
         self.loop: asyncio.AbstractEventLoop | None = None  # set on initialize
         # Core work gets its own pool: pygls reads stdin through `thread_pool`, and a busy
         # pool must never delay reading `$/cancelRequest`.
         self.core_pool = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="accessdenied-core"
         )
-        self.index_paths: set[str] = set()
-        self.index_kinds: dict[str, str] = {}
-        self.index_done = asyncio.Event()
         self.explain_cache: dict[Any, Any] = {}
+        #: Bumped whenever an open policy buffer changes (cached explanations read it).
+        self.buffers_generation = 0
+        self.buffer_versions: dict[str, int | None] = {}
+        #: uri -> (version key, PolicyAnalysis): one analysis per document version.
+        self.analyses: dict[str, tuple[Any, PolicyAnalysis]] = {}
         self.kinds: dict[str, str] = {}  # uri -> "log" | "policy" for open documents
         self.store = DiagnosticStore(self)
-        self.sources: dict[str, DenialSource] = {}
+        self.sources = DenialSources()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.debounced: dict[str, asyncio.Task[Any]] = {}
         self._debounce_locks: dict[str, asyncio.Lock] = {}
-        self.logs: Any = None  # logs.LogWatcher
-        self.terminals: Any = None  # terminal.Terminals
+        self.features: list[Feature] = []
+        self.logs: LogWatcher | None = None
+        self.terminals: dict[str, TerminalBuffer] = {}
         self.shutting_down = False
+        #: Settings error messages already shown (each is told once).
+        self.reported_settings_errors: set[str] = set()
         # Test-only fault injection: ACCESSDENIED_LSP_FAULTS="hover,completion" makes
         # those features raise, to prove a crashing feature never takes the server down.
         self.faults = frozenset(
@@ -139,6 +146,83 @@ class AccessDeniedServer(LanguageServer):
             for f in os.environ.get("ACCESSDENIED_LSP_FAULTS", "").split(",")
             if f.strip()
         )
+
+    @property
+    def settings(self) -> Settings:
+        """The default settings (the first workspace folder's)."""
+        return self.settings_service.default
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.settings_service.default = value
+
+    def settings_for(self, uri: str) -> Settings:
+        """The settings of the workspace folder holding `uri`."""
+        return self.settings_service.for_path(uri_to_path(uri))
+
+    @property
+    def index(self) -> WorkspaceIndex | None:
+        """The current workspace index (None until the first build)."""
+        return self.indexes.snapshot.index
+
+    @index.setter
+    def index(self, value: WorkspaceIndex | None) -> None:
+        snap = self.indexes.snapshot
+        self.indexes.swap(value, snap.paths, snap.kinds)
+
+    @property
+    def index_paths(self) -> frozenset[str]:
+        return self.indexes.snapshot.paths
+
+    @index_paths.setter
+    def index_paths(self, value: set[str] | frozenset[str]) -> None:
+        snap = self.indexes.snapshot
+        self.indexes.snapshot = dataclasses.replace(snap, paths=frozenset(value))
+
+    @property
+    def index_kinds(self) -> Mapping[str, str]:
+        return self.indexes.snapshot.kinds
+
+    @property
+    def index_generation(self) -> int:
+        return self.indexes.snapshot.generation
+
+    @property
+    def index_done(self) -> asyncio.Event:
+        return self.indexes.ready
+
+    def get_feature(self, cls: type[F]) -> F:
+        """The registered feature of type `cls` (KeyError when there is none)."""
+        for feature in self.features:
+            if isinstance(feature, cls):
+                return feature
+        raise KeyError(cls.__name__)
+
+    def add_feature(self, feature: Feature) -> Feature:
+        """Append a feature (hooks run in the order features were added)."""
+        self.features.append(feature)
+        feature.register()
+        return feature
+
+    async def dispatch(self, hook: str, *args: Any) -> None:
+        """Call `hook(*args)` on every feature in order; a failing hook is logged."""
+        for feature in list(self.features):
+            try:
+                await getattr(feature, hook)(*args)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("%s: %s failed", feature.name, hook)
+
+    def rewrite_diagnostics(
+        self, uri: str, producer: str, diagnostics: Sequence[types.Diagnostic]
+    ) -> Sequence[types.Diagnostic]:
+        for feature in self.features:
+            try:
+                diagnostics = feature.rewrite_diagnostics(uri, producer, diagnostics)
+            except Exception:
+                logger.exception("%s: rewriting diagnostics failed", feature.name)
+        return diagnostics
 
     def fault(self, feature: str) -> None:
         """Raise when the test-only fault for `feature` is switched on."""
@@ -167,6 +251,31 @@ class AccessDeniedServer(LanguageServer):
             if path:
                 return Path(path)
         return None
+
+    @property
+    def folders(self) -> list[Path]:
+        """Every workspace folder (or the root URI) as a path, first folder first."""
+        try:
+            ws = self.workspace
+        except Exception:
+            return []
+        out: list[Path] = []
+        uris_ = [f.uri for f in ws.folders.values()] or [ws.root_uri or ""]
+        for uri in uris_:
+            path = uris.to_fs_path(uri) if uri else None
+            if path and Path(path) not in out:
+                out.append(Path(path))
+        return out
+
+    def folder_of(self, path: Path) -> Path | None:
+        """The (deepest) workspace folder holding `path`."""
+        best: Path | None = None
+        for folder in self.folders:
+            if (path == folder or folder in path.parents) and (
+                best is None or len(folder.parts) > len(best.parts)
+            ):
+                best = folder
+        return best
 
     def open_document(self, uri: str) -> Any:
         """The open `TextDocument` for `uri`, or None when the client has not opened it."""
@@ -244,37 +353,13 @@ class AccessDeniedServer(LanguageServer):
         return value
 
 
-def path_to_uri(path: str | Path) -> str:
-    return str(uris.from_fs_path(str(path)) or Path(path).absolute().as_uri())
-
-
-def uri_to_path(uri: str) -> Path | None:
-    path = uris.to_fs_path(uri) if uri.startswith("file:") else None
-    return Path(path) if path else None
-
-
-def build_server() -> AccessDeniedServer:
-    """A fresh server with every feature registered."""
-    from accessdenied.lsp import (
-        code_actions,
-        completion,
-        config,
-        diagnostics,
-        hover,
-        indexing,
-        live_features,
-        logs,
-        terminal,
-    )
-
-    server = AccessDeniedServer()
-    config.register(server)
-    indexing.register(server)
-    diagnostics.register(server)
-    logs.register(server)
-    terminal.register(server)
-    code_actions.register(server)
-    hover.register(server)
-    completion.register(server)
-    live_features.register(server)
-    return server
+__all__ = [
+    "NAME",
+    "AccessDeniedServer",
+    "DenialSource",
+    "DiagnosticStore",
+    "LogWatcher",
+    "TerminalBuffer",
+    "path_to_uri",
+    "uri_to_path",
+]

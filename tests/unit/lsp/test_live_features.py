@@ -16,8 +16,10 @@ from lsprotocol import types
 from accessdenied.aws.model import LiveFinding, StatementDiff
 from accessdenied.denials.model import Denial
 from accessdenied.lsp import diagnostics, live_features
+from accessdenied.lsp.app import build_server
 from accessdenied.lsp.live import LiveResult
-from accessdenied.lsp.server import AccessDeniedServer, DenialSource, build_server
+from accessdenied.lsp.live_features import LiveState
+from accessdenied.lsp.server import AccessDeniedServer, DenialSource
 from accessdenied.text import LineIndex
 
 TEXT = (
@@ -70,7 +72,7 @@ def _server(
     fake: FakeLive, live_mode: bool
 ) -> tuple[AccessDeniedServer, list[Any], list[str]]:
     server = build_server()
-    state = server.live  # type: ignore[attr-defined]
+    state = server.get_feature(LiveState)
     state.factory = lambda _settings: fake
     server.settings.aws.live_mode = live_mode
     published: list[Any] = []
@@ -165,7 +167,7 @@ async def test_decode_findings_become_information() -> None:
 async def test_pull_recent_denials_publishes_virtual_document() -> None:
     fake = FakeLive()
     server, _published, _logs = _server(fake, live_mode=True)
-    result = await server.live.pull(PRINCIPAL)  # type: ignore[attr-defined]
+    result = await server.get_feature(LiveState).pull(PRINCIPAL)
     uri = live_features.cloudtrail_uri(PRINCIPAL)
     assert result["uri"] == uri
     assert result["denials"] == 2
@@ -185,7 +187,7 @@ async def test_off_calls_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeLive(decode=_decoded)
     server, _published, logs = _server(fake, live_mode=False)
     await _publish(server)
-    state = server.live  # type: ignore[attr-defined]
+    state = server.get_feature(LiveState)
     await state.drift("file:///tmp/live/policies/app-role.json")
     result = await state.pull(PRINCIPAL)
     state.log_status()
@@ -201,11 +203,12 @@ async def test_off_calls_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_off_server_never_imports_boto3() -> None:
     code = (
         "import asyncio, sys\n"
-        "from accessdenied.lsp.server import build_server\n"
+        "from accessdenied.lsp.app import build_server\n"
+        "from accessdenied.lsp.live_features import LiveState\n"
         "s = build_server()\n"
         "s.window_log_message = lambda p: None\n"
-        "s.live.log_status()\n"
-        "asyncio.run(s.live.pull('arn:aws:iam::1:role/r'))\n"
+        "s.get_feature(LiveState).log_status()\n"
+        "asyncio.run(s.get_feature(LiveState).pull('arn:aws:iam::1:role/r'))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('boto3', 'botocore')))\n"
     )
@@ -234,7 +237,7 @@ async def test_drift_publishes_information_under_live(tmp_path: Any) -> None:
     server.index_done.set()
     uri = policy.resolve().as_uri()
     server.kinds[uri] = "policy"
-    state = server.live  # type: ignore[attr-defined]
+    state = server.get_feature(LiveState)
     await state.drift(uri)
     assert fake.calls == ["diff"]
     diags = server.store.get(uri)

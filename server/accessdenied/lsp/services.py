@@ -1,0 +1,176 @@
+"""Small services the features share: the index snapshot, denial sources, settings.
+
+Each holds one kind of state and nothing else; features read them, and only the
+owning feature writes (indexing swaps the snapshot, the log/terminal features put
+sources). No service imports a feature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accessdenied.denials.model import Denial
+from accessdenied.lsp.settings import Settings
+from accessdenied.text import LineIndex
+from accessdenied.workspace import WorkspaceIndex
+
+#: Terminal buffers keep this many lines; a "line" longer than MAX_PENDING is flushed.
+MAX_LINES = 2000
+MAX_PENDING = 64 * 1024
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """One built workspace index plus what the features ask of it (immutable)."""
+
+    index: WorkspaceIndex | None = None
+    generation: int = 0
+    #: Paths of indexed policy files.
+    paths: frozenset[str] = frozenset()
+    #: Policy type each indexed standalone file is known as.
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+
+class IndexService:
+    """The current `IndexSnapshot`, swapped in one assignment; readers never lock."""
+
+    def __init__(self) -> None:
+        self.snapshot = IndexSnapshot()
+        #: Set once the first build finished (with or without an index).
+        self.ready = asyncio.Event()
+
+    @property
+    def index(self) -> WorkspaceIndex | None:
+        return self.snapshot.index
+
+    def swap(
+        self,
+        index: WorkspaceIndex | None,
+        paths: frozenset[str] | set[str],
+        kinds: Mapping[str, str],
+    ) -> IndexSnapshot:
+        """Install a new index (one assignment) and return the snapshot."""
+        self.snapshot = IndexSnapshot(
+            index, self.snapshot.generation + 1, frozenset(paths), dict(kinds)
+        )
+        return self.snapshot
+
+    async def wait(self, timeout: float) -> WorkspaceIndex | None:
+        """The index, waiting at most `timeout` seconds for the first build."""
+        if not self.ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), timeout)
+        return self.snapshot.index
+
+
+@dataclass
+class DenialSource:
+    """Denials currently known for one log document, watched file or terminal."""
+
+    uri: str
+    label: str
+    denials: list[Denial] = field(default_factory=list)
+    index: LineIndex | None = None
+    version: int | None = None
+
+
+class DenialSources(dict[str, DenialSource]):
+    """Every denial source by URI (open logs, watched files, terminals, CloudTrail)."""
+
+    def latest(self) -> list[tuple[DenialSource, Denial]]:
+        """The latest occurrence of each distinct request, from every source."""
+        latest: dict[object, tuple[DenialSource, Denial]] = {}
+        for source in list(self.values()):
+            for d in source.denials:
+                latest[d.key] = (source, d)
+        return list(latest.values())
+
+
+class SettingsService:
+    """Settings per workspace folder (the first folder's are the server's default)."""
+
+    def __init__(self) -> None:
+        self.default = Settings()
+        self.by_folder: dict[Path, Settings] = {}
+
+    def for_path(self, path: Path | None) -> Settings:
+        """The settings of the folder holding `path` (deepest folder wins)."""
+        if path is None or not self.by_folder:
+            return self.default
+        best: tuple[int, Settings] | None = None
+        for folder, settings in self.by_folder.items():
+            if path == folder or folder in path.parents:
+                depth = len(folder.parts)
+                if best is None or depth > best[0]:
+                    best = (depth, settings)
+        return best[1] if best is not None else self.default
+
+    def __iter__(self) -> Iterator[tuple[Path, Settings]]:
+        return iter(list(self.by_folder.items()))
+
+
+@dataclass
+class WatchedLog:
+    path: Path
+    uri: str
+    tail: Any = None
+    stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns)
+    denials: list[Denial] = field(default_factory=list)
+
+
+class LogWatcher:
+    """Known log files and the polling task (one per server)."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, WatchedLog] = {}
+        self.poll_task: asyncio.Task[Any] | None = None
+        self.registration_id: str | None = None
+        self.policy_stats: dict[str, tuple[int, int]] = {}
+        self.locks: dict[Path, asyncio.Lock] = {}
+
+    def lock(self, path: Path) -> asyncio.Lock:
+        return self.locks.setdefault(path, asyncio.Lock())
+
+
+@dataclass
+class TerminalBuffer:
+    name: str
+    uri: str
+    lines: list[str] = field(default_factory=list)
+    pending: str = ""
+    command: str = ""
+
+    def feed(self, command: str, data: str) -> bool:
+        """Add a chunk; True when at least one line was completed."""
+        grew = False
+        if command and command != self.command:
+            grew = self.flush()
+            self.command = command
+            self.lines.append(f"$ {command}")
+            grew = True
+        text = self.pending + data.replace("\r\n", "\n").replace("\r", "\n")
+        *complete, self.pending = text.split("\n")
+        if len(self.pending) > MAX_PENDING:
+            complete.append(self.pending)
+            self.pending = ""
+        if complete:
+            self.lines.extend(complete)
+            grew = True
+        if len(self.lines) > MAX_LINES:
+            del self.lines[: len(self.lines) - MAX_LINES]
+        return grew
+
+    def flush(self) -> bool:
+        if not self.pending:
+            return False
+        self.lines.append(self.pending)
+        self.pending = ""
+        return True
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
