@@ -203,7 +203,15 @@ def register_locator(name: str, locator: Locator) -> None:
     _LOCATORS.append((name, locator))
 
 
-_BUILTIN = ("cloudformation", "cfnyaml", "sam", "serverless", "jsontext", "terraform")
+_BUILTIN = (
+    "cloudformation",
+    "cfnyaml",
+    "sam",
+    "serverless",
+    "jsontext",
+    "terraform",
+    "cdk",
+)
 _loaded: list[bool] = []
 
 

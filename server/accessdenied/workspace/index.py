@@ -596,8 +596,9 @@ def _make(
                     principal=b.target
                     if b.kind in ("identity", "trust", "boundary")
                     else None,
+                    # A span is an offset range of b.file (CDK: a source file).
                     span_in_file=_span_of(b.file, b.span, texts)
-                    if b.file == info.path
+                    if b.file == info.path or b.origin == "cdk"
                     else None,
                     origin=b.origin,
                     confidence=b.confidence,
