@@ -157,3 +157,59 @@ def test_managed_policy_corpus_has_zero_errors_in_one_fast_process() -> None:
     # CPU time of the whole process (wall time depends on the machine's load; it is
     # printed by benchmarks/bench_check.py).
     assert cpu < 5.0, f"cpu {cpu:.2f}s wall {wall:.2f}s"
+
+
+SCP_WITH_PRINCIPAL = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",'
+    ' "Action": "s3:DeleteBucket", "Resource": "*"}]}\n'
+)
+
+
+def test_folder_convention_from_config_sets_the_policy_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".accessdenied.toml").write_text(
+        '[policy_types]\n"org/scp/**" = "scp"\n', encoding="utf-8"
+    )
+    scp = tmp_path / "org" / "scp" / "deny.json"
+    scp.parent.mkdir(parents=True)
+    scp.write_text(SCP_WITH_PRINCIPAL, encoding="utf-8")
+    # The content alone reads as a resource policy (it has a Principal) ...
+    other = tmp_path / "other.json"
+    other.write_text(SCP_WITH_PRINCIPAL, encoding="utf-8")
+    assert main(["check", str(tmp_path), *FMT]) == 1
+    findings = _json(capsys)["findings"]
+    assert isinstance(findings, list)
+    by_file = {(Path(f["file"]).name, f["code"]) for f in findings}
+    # ... the folder convention makes deny.json an SCP, which has no Principal.
+    assert ("deny.json", "principal-forbidden") in by_file
+    assert ("other.json", "principal-forbidden") not in by_file
+
+
+def test_config_named_trust_policy_and_scp_quota(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".accessdenied.toml").write_text(
+        '[organization]\nscps = [["scps/*.json"]]\n', encoding="utf-8"
+    )
+    big = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "s3:*",
+                "Resource": [
+                    f"arn:aws:s3:::bucket-number-{i:05d}/*" for i in range(300)
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "scps" / "big.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(big), encoding="utf-8")
+    assert main(["check", str(tmp_path), *FMT]) == 1
+    findings = _json(capsys)["findings"]
+    assert isinstance(findings, list)
+    assert [f["code"] for f in findings if f["severity"] == "error"] == [
+        "policy-size-quota"
+    ]

@@ -57,6 +57,17 @@ def arn_format_regex(arn_format: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z", re.DOTALL)
 
 
+@functools.lru_cache(maxsize=8192)
+def _literal_segments(arn_format: str) -> tuple[str, ...]:
+    """The literal text between placeholders, longest first.
+
+    Each must occur in a matching ARN: a cheap test that spares compiling and running
+    the regex of most formats a given ARN cannot match.
+    """
+    segs = {seg for seg in _PLACEHOLDER.split(arn_format) if seg}
+    return tuple(sorted(segs, key=len, reverse=True))
+
+
 def arn_format_specificity(arn_format: str) -> int:
     """How much literal text a format pins down (more = more specific)."""
     return len(_PLACEHOLDER.sub("", arn_format))
@@ -94,7 +105,11 @@ class ResourceType:
 
     def matches(self, arn: str) -> bool:
         """Whether `arn` has the shape of one of this type's ARN formats."""
-        return any(arn_format_regex(f).match(arn) for f in self.arn_formats)
+        return any(
+            all(seg in arn for seg in _literal_segments(f))
+            and arn_format_regex(f).match(arn)
+            for f in self.arn_formats
+        )
 
     @property
     def specificity(self) -> int:

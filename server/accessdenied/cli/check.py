@@ -20,6 +20,8 @@ from accessdenied import safeio
 
 if TYPE_CHECKING:
     from accessdenied.policy import Finding
+    from accessdenied.workspace.config import WorkspaceConfig
+    from accessdenied.workspace.policy_types import TypeHint
 
 SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
 SKIP_DIRS = frozenset(
@@ -100,9 +102,18 @@ def _read(path: str) -> str:
 
 
 def check_file(
-    path: str, text: str, policy_type: str | None, explicit: bool
+    path: str,
+    text: str,
+    policy_type: str | None,
+    explicit: bool,
+    hint: TypeHint | None = None,
 ) -> list[Finding]:
-    """Findings for one file (files holding no policy give none unless named)."""
+    """Findings for one file (files holding no policy give none unless named).
+
+    The type is `policy_type` (--policy-type) when given, else the template's own
+    context for embedded documents, else `hint` (what .accessdenied.toml says about
+    the file), else a guess from the content.
+    """
     from accessdenied.policy import check_document, check_text, find_policies
     from accessdenied.policy.detect import is_template_path
 
@@ -111,12 +122,58 @@ def check_file(
     embedded = find_policies(path, text)
     doc = embedded[0].document if embedded else None
     if doc is None:
-        if not explicit:
+        if not explicit and hint is None:
             return []  # some other JSON file (package.json, ...) in a walked folder
-        return list(check_text(text, policy_type, None))
+        return list(check_text(text, policy_type or _hint_type(hint), None))
     if policy_type is not None:
-        doc = replace(doc, policy_type=policy_type)
+        doc = replace(doc, policy_type=policy_type, type_source="given")
+    elif hint is not None:
+        doc = replace(
+            doc,
+            policy_type=hint.policy_type,
+            type_source=hint.source,
+            attachment=hint.attachment,
+        )
     return list(check_document(doc))
+
+
+def _hint_type(hint: TypeHint | None) -> str | None:
+    return hint.policy_type if hint is not None else None
+
+
+def _config_hints(
+    paths: list[str],
+) -> tuple[list[WorkspaceConfig], list[str]]:
+    """Configurations of the current folder and of each folder argument."""
+    from accessdenied.workspace.config import ConfigError, load_config
+
+    roots = [Path.cwd(), *(Path(p) for p in paths if Path(p).is_dir())]
+    configs: list[WorkspaceConfig] = []
+    errors: list[str] = []
+    seen: set[Path] = set()
+    for root in roots:
+        r = root.resolve()
+        if r in seen:
+            continue
+        seen.add(r)
+        try:
+            cfg = load_config(r)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
+        if cfg.source is not None:
+            configs.append(cfg)
+    return configs, errors
+
+
+def _hint_for(configs: list[WorkspaceConfig], file: str) -> TypeHint | None:
+    from accessdenied.workspace.policy_types import policy_type_for
+
+    for cfg in reversed(configs):  # the innermost (a folder argument) first
+        hint = policy_type_for(cfg, Path(file))
+        if hint is not None:
+            return hint
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
     for e in errors:
         sys.stderr.write(f"accessdenied check: {e}\n")
     ptype = normalize_policy_type(args.policy_type) if args.policy_type else None
+    configs, config_errors = _config_hints(paths) if ptype is None else ([], [])
+    for e in config_errors:
+        sys.stderr.write(f"accessdenied check: {e} (policy types not read from it)\n")
     results: list[tuple[str, str, Finding]] = []
     unreadable = False
     for file, explicit in files:
@@ -137,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"accessdenied check: {file}: cannot read: {exc}\n")
             unreadable = True
             continue
-        for f in check_file(file, text, ptype, explicit):
+        hint = _hint_for(configs, file) if configs else None
+        for f in check_file(file, text, ptype, explicit, hint):
             results.append((file, text, f))
     fmt = args.format
     if fmt == "json":

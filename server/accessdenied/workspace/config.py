@@ -78,6 +78,8 @@ class WorkspaceConfig:
     exclude: tuple[str, ...] = ()
     naming_enabled: bool = True
     naming_patterns: tuple[str, ...] = DEFAULT_NAMING
+    # Folder conventions: (glob, policy type or attachment), in file order.
+    policy_types: tuple[tuple[str, str], ...] = ()
 
 
 def schema_path() -> Path:
@@ -211,6 +213,9 @@ def parse_config(
         exclude=_globs(data.get("exclude")),
         naming_enabled=bool(naming.get("enabled", True)),
         naming_patterns=tuple(naming.get("patterns", DEFAULT_NAMING)),
+        policy_types=tuple(
+            (str(k), str(v)) for k, v in data.get("policy_types", {}).items()
+        ),
     )
 
 
