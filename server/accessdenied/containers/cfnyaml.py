@@ -89,6 +89,27 @@ def written_statement(
         ref = match_reference(references, grant.resource)
         if ref is not None:
             written["Resource"] = intrinsic_for(ref)
+    cond = stmt.get("Condition")
+    if isinstance(cond, dict):
+        # The source a service acts for, by reference when it is in the template.
+        new_cond: dict[str, Any] = {}
+        for op, body in cond.items():
+            new_body = dict(body) if isinstance(body, dict) else body
+            if isinstance(new_body, dict):
+                for key, value in body.items():
+                    src = (
+                        match_reference(references, value)
+                        if isinstance(value, str)
+                        else None
+                    )
+                    if (
+                        key.lower() == "aws:sourcearn"
+                        and src is not None
+                        and not src.suffix
+                    ):
+                        new_body[key] = intrinsic_for(src)
+            new_cond[op] = new_body
+        written["Condition"] = new_cond
     return stmt, written, ref
 
 

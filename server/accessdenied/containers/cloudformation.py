@@ -470,7 +470,8 @@ def template_references(resolver: TemplateResolver) -> tuple[Reference, ...]:
         arn = resolver.arn(logical)
         if arn is None:
             continue
-        attr = spec[2] if spec[2] else None
+        # `Ref` where it yields the ARN (topics, secrets, state machines), else GetAtt.
+        attr = None if spec[3] else spec[2]
         if attr is None and not spec[3]:
             continue  # neither GetAtt nor Ref yields the ARN
         out.append(Reference(arn, logical, attr))

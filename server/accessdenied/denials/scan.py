@@ -763,15 +763,31 @@ def _to_denial(
 
 def scan_text(text: str, index: LineIndex | None = None) -> list[Denial]:
     """Every AWS access denial in `text`, in order; spans relative to `text`."""
+    from accessdenied.denials.delivery import scan_delivery
+
+    delivered = scan_delivery(text, index)
     wins = _windows(text)
     if not wins:
-        return []
+        return delivered
     index = index or LineIndex(text)
     found: list[Denial] = []
     for ws, we in wins:
         nz = normalize(text[ws:we])
         for d in _scan_normalized(nz.text):
             found.append(_to_denial(d, nz, ws, text, index))
+    if delivered:
+        # Delivery failures (no IAM sentence) merged in text order.
+        # A message inside a delivery record (its provider response) is that record.
+        found = [
+            d
+            for d in found
+            if not any(
+                x.span.start <= d.span.start and d.span.end <= x.span.end
+                for x in delivered
+            )
+        ]
+        found += delivered
+        found.sort(key=lambda d: d.span.start)
     return found
 
 

@@ -37,7 +37,7 @@ _GLOBAL = {
     "cloudfront": "us-east-1",
     "globalaccelerator": "us-west-2",
 }
-_SOURCE_ARN = re.compile(r"(?i)\bsource[ _-]?arn[\"':\s=]+(arn:[^\s\"',)]+)")
+_SOURCE_ARN = re.compile(r"(?i)\bsource[ _-]?arn[\"':\s=]+(arn:[^\s\"',)}]+)")
 
 
 def requested_region(denial: Denial) -> tuple[str | None, str]:
@@ -123,3 +123,27 @@ def with_default_key_policy(
         ),
         note,
     )
+
+
+def source_condition(
+    principal: str | None, context: Mapping[str, object], kind: str
+) -> dict[str, dict[str, str]] | None:
+    """The Condition pinning a service principal to its source (None when not one).
+
+    A resource policy that admits a service for any source admits every topic, rule
+    or bucket of every account: pin `aws:SourceArn`, and `aws:SourceAccount` when the
+    source ARN carries no account (an S3 bucket), as the service guides recommend.
+    """
+    if kind not in ("resource", "kms"):
+        return None
+    if parse_principal(principal or "").kind != "service":
+        return None
+    source = context.get("aws:SourceArn")
+    if not isinstance(source, str):
+        return None
+    cond: dict[str, dict[str, str]] = {"ArnEquals": {"aws:SourceArn": source}}
+    account = context.get("aws:SourceAccount")
+    arn = parse_arn(source)
+    if isinstance(account, str) and (arn is None or not arn.account):
+        cond["StringEquals"] = {"aws:SourceAccount": account}
+    return cond

@@ -378,8 +378,19 @@ def fix_in_ref(
             context=_site_context(denial),
         )
         try:
+            from accessdenied.fixes.context import source_condition
+
+            ctx = request.context if request is not None else {}
             plan = container.plan_grant(
-                text, site, Grant(kind, tuple(actions), resource, denial.principal)
+                text,
+                site,
+                Grant(
+                    kind,
+                    tuple(actions),
+                    resource,
+                    denial.principal,
+                    condition=source_condition(denial.principal, ctx, kind),
+                ),
             )
         except NotEditable as exc:
             why_not = f"{ref.path}: {exc}"
