@@ -68,12 +68,13 @@ STRONG_PATTERNS: tuple[bytes, ...] = (
     + rb"used)",
     rb"KMS" + _SEP + rb"is" + _SEP + rb"not" + _SEP + rb"allowed",
     rb"object" + _SEP + rb"has" + _SEP + rb"been" + _SEP + rb"disabled",
-    rb"explicitDeny",
+    rb"explicitDeny\\?\"",  # the decoded message's JSON key
     rb"have access to the model",
     rb"could not be used to assume",
     # Bodiless 403s: Java `(Service: S3, Status Code: 403`, Go v2 `StatusCode: 403, RequestID`.
     rb"Service:[^;,)\n]{1,60}[;,] ?Status Code: 403",
     rb"StatusCode: 403, RequestID",
+    rb"error code 403",  # Kotlin SDK: `Service returned error code 403: Forbidden`
 )
 STRONG = re.compile(b"|".join(b"(?:" + p + b")" for p in STRONG_PATTERNS))
 
@@ -162,6 +163,10 @@ CORE_AFTER = re.compile(
     + r"{1,600}?))"
     r"(?=because[ \t\n]|with\s*an\s*explicit|\.\s|\.$|\.\Z|[\s\"'`\)\]\[,;]|[!?](?:\s|\Z)"
     r"|</|\Z))?",
+)
+# The rest of an ARN on the next line, right before the reason clause.
+ARN_CONTINUATION = re.compile(
+    r"\n(?P<cont>[^\s\"'`<>,;]{1,300}?)[.,;]?(?=[ \t]+(?:because\s|with\s+an\s+explicit))"
 )
 # Reason clauses right after the sentence (searched in the few hundred characters after it).
 REASON_IMPLICIT = re.compile(
@@ -380,5 +385,24 @@ AWS_CONTEXT = re.compile(
 CODE_LINE = re.compile(
     r"except\s|catch\s*\(|instanceof|errorRegex|/User:\(|\(\.\*\)|\bimport\b|"
     r"\bclass\s+\w+|==\s*['\"]|case\s+['\"]|throw\s+new\b|new\s+\w{0,60}Exception\(|"
-    r"raise\s+\w{0,60}\(|assert\w{0,20}\(|expect\(|\.(?:error|warn|info|debug)\(\s*['\"]"
+    r"raise\s+\w{0,60}\(|assert\w{0,20}\(|expect\(|\.(?:error|warn|info|debug)\(\s*['\"]|"
+    # Test tables and error-code constants: `("AccessDenied", "Access Denied", 403),`,
+    # `ErrCodeX = "AccessDenied"`, `ACCESS_DENIED = 'AccessDenied'`.
+    r"\(\s*['\"][A-Za-z.]{3,60}['\"]\s*,\s*['\"]|"
+    r"\b[A-Za-z_]\w{0,60}\s*:?=\s*['\"][A-Za-z.]{3,60}['\"]\s*[,;)]?\s*$|"
+    # Docs of error codes: `| AccessDenied | Access Denied | 403 Forbidden |`.
+    r"(?:^|\|)[ \t]*[A-Z][A-Za-z.]{2,60}[ \t]*\|[^|\n]{0,300}\|\s*(?:HTTP\s*)?\d{3}\b[^|\n]{0,30}\|",
+    re.MULTILINE,
+)
+# Authentication failures that reuse an authorization code (Cognito NotAuthorizedException):
+# wrong credentials, not a missing permission.
+CREDENTIAL_FAILURE = re.compile(
+    r"(?i)password|token|expired|credential|signature|not\s*confirmed|unauthenticated|"
+    r"user\s*is\s*disabled|login"
+)
+KOTLIN = re.compile(
+    r"(?<![\w$])(?P<cls>\w{0,71}Exception):[ \t]*Service\s*returned\s*error\s*code\s*"
+    r"(?P<code>[\w.]{1,80})(?::[ \t]*(?P<msg>[^,\n]{0,200}))?,\s*Error\s*type:[^,\n]{0,40},"
+    r"\s*Protocol\s*response:\s*\(?HTTP\s*(?P<status>\d{3})[^,\n]{0,40}"
+    r"(?:,\s*Request\s*ID:\s*(?P<request_id>[^,\s]{1,80}))?"
 )

@@ -24,7 +24,11 @@ _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-/:*=@+<>{}$]")
 # A continuation line that starts like a new log record is never glued to the previous one.
 _NEW_RECORD = re.compile(
     r"\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d|[A-Z][a-z]{2} +\d|\[|\{|\(|\"|at |File |"
-    r"(?:INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|Error|Caused)\b"
+    r"(?:INFO|ERROR|WARN|WARNING|DEBUG|TRACE|FATAL|Error|Caused)\b|"
+    # A source position (`main.go:43:`), a compose/kubectl prefix (`app_1  | `), a syslog
+    # tag (`sshd[12]:`) or a lower-case level (`error: `) starts the next record.
+    r"[\w./-]{1,80}\.[A-Za-z]{1,6}:\d+|[\w.-]{1,60} +\| |[\w./-]{1,60}\[\d+\]:|"
+    r"(?:info|error|warn|warning|debug|trace|fatal|notice)(?::|\s)"
 )
 # A continuation that starts with a capitalised word or a clause of the IAM sentence is a
 # new word, so the break is a space even on a long line.
@@ -46,6 +50,8 @@ class Normalized:
     _oends: tuple[int, ...]
     _verbatim: tuple[bool, ...]
     original_length: int
+    # Normalized offsets where a line break was glued away (a presumed terminal wrap).
+    joins: tuple[int, ...] = ()
 
     def _seg(self, n: int) -> int:
         return max(bisect.bisect_right(self._nstarts, n) - 1, 0)
@@ -89,6 +95,7 @@ def normalize(text: str) -> Normalized:
     ostarts: list[int] = []
     oends: list[int] = []
     verb: list[bool] = []
+    joins: list[int] = []
     npos = 0
     last = 0
 
@@ -135,6 +142,8 @@ def normalize(text: str) -> Normalized:
         )
         if not glue:
             emit("\n", s, e, False)
+        else:
+            joins.append(npos)
     if last < len(text):
         emit(text[last:], last, len(text), True)
     return Normalized(
@@ -144,4 +153,5 @@ def normalize(text: str) -> Normalized:
         tuple(oends),
         tuple(verb),
         len(text),
+        tuple(joins),
     )

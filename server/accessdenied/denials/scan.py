@@ -181,7 +181,39 @@ def _squash(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _detect_core(norm: str, out: list[Draft]) -> None:
+def _join_inside(joins: tuple[int, ...], start: int, end: int) -> int | None:
+    """The first glued line break strictly inside [start, end), if any."""
+    i = bisect.bisect_right(joins, start)
+    return joins[i] if i < len(joins) and joins[i] < end else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _known_action(action: str) -> bool | None:
+    """Whether the catalog knows `action`; None when the catalog is unavailable."""
+    cat = _catalog()
+    if cat is None:
+        return None
+    try:
+        return cat.action(action) is not None
+    except Exception:
+        return None
+
+
+def _checked_action(action: str, start: int, joins: tuple[int, ...]) -> str:
+    """`action`, or its part before a glued break when only that part is a real action.
+
+    A wrap join is a guess; it stands only if it yields a known action.
+    """
+    j = _join_inside(joins, start, start + len(action))
+    if j is None:
+        return action
+    head = action[: j - start]
+    if _known_action(action) is False and _known_action(head):
+        return head
+    return action
+
+
+def _detect_core(norm: str, out: list[Draft], joins: tuple[int, ...] = ()) -> None:
     for m in g.CORE_ANCHOR.finditer(norm):
         after = g.CORE_AFTER.match(norm, m.end(), m.end() + 1500)
         if after is None:
@@ -205,13 +237,23 @@ def _detect_core(norm: str, out: list[Draft]) -> None:
             d.service = after.group("service")
             d.notes.append("message truncated before the action")
         elif action.lower() != "null":
-            d.action = action
+            d.action = _checked_action(action, after.start("action"), joins)
             d.action_origin = "text"
         if after.group("more"):
             d.extra_actions = tuple(
                 a.strip() for a in after.group("more").split(",") if a.strip()
             )
         d.resource = clean_resource(after.group("resource2") or after.group("resource"))
+        cont = g.ARN_CONTINUATION.match(norm, after.end())
+        if (
+            cont
+            and d.resource
+            and d.resource.startswith("arn:")
+            and after.group("resource2")
+        ):
+            # An ARN broken by an author's wrap: its tail sits right before the clause.
+            d.resource = clean_token(d.resource + cont.group("cont"))
+            d.end = cont.end()
         if d.resource is not None:
             d.resource = re.sub(r"\s+", " ", d.resource)
         elif after.group("resource"):
@@ -412,6 +454,26 @@ def _detect_java_fallback(norm: str, out: list[Draft]) -> None:
         out.append(d)
 
 
+def _detect_kotlin(norm: str, out: list[Draft]) -> None:
+    """Kotlin SDK: `S3Exception: Service returned error code 403: Forbidden, ...`."""
+    if "returned" not in norm:
+        return
+    for m in g.KOTLIN.finditer(norm):
+        code, msg = m.group("code"), m.group("msg")
+        if not (
+            _DENIAL_CODES.search(code)
+            or _bodiless(m.group("status"), msg)
+            or (code == "403" and _bodiless("403", msg))
+        ):
+            continue
+        if msg and g.CREDENTIAL_FAILURE.search(msg):
+            continue
+        d = Draft(m.start("cls"), m.end(), "kotlin")
+        d.error_code = code
+        d.request_id = m.group("request_id")
+        out.append(d)
+
+
 def _detect_js_bodiless(norm: str, out: list[Draft], ix: _Index) -> None:
     """JS SDK v2 `Forbidden: null` and its `code: 'Forbidden', statusCode: 403` props."""
     last_header = -10_000
@@ -492,6 +554,8 @@ def _detect_botocore_fallback(norm: str, out: list[Draft]) -> None:
         msg = m.group("msg").rstrip()
         if not msg:
             continue  # a message on the next line is found by its own grammar
+        if "NotAuthorized" in code and g.CREDENTIAL_FAILURE.search(msg):
+            continue  # Cognito: wrong credentials, not a missing permission
         s = m.start("msg") if msg else m.start()
         e = m.start("msg") + len(msg) if msg else m.end()
         d = Draft(s, e, "envelope")
@@ -647,16 +711,17 @@ def _claim(drafts: list[Draft]) -> list[Draft]:
     return kept
 
 
-def _scan_normalized(norm: str) -> list[Draft]:
+def _scan_normalized(norm: str, joins: tuple[int, ...] = ()) -> list[Draft]:
     ix = _Index(norm)
     drafts: list[Draft] = []
-    _detect_core(norm, drafts)
+    _detect_core(norm, drafts, joins)
     _detect_decoded(norm, drafts)
     for det in _SIMPLE_DETECTORS:
         det(norm, drafts)
     _detect_s3_bare(norm, drafts, ix)
     _detect_botocore_fallback(norm, drafts)
     _detect_java_fallback(norm, drafts)
+    _detect_kotlin(norm, drafts)
     _detect_js_bodiless(norm, drafts, ix)
     _detect_go_v1_empty(norm, drafts)
     _detect_go_v2(norm, drafts)
@@ -685,7 +750,30 @@ def _scan_normalized(norm: str) -> list[Draft]:
     return out
 
 
-_CODE_SENSITIVE = frozenset({"s3-bare", "forbidden", "envelope", "java", "ec2", "sqs"})
+# Every family but the IAM sentence (which checks its own line) and decoded messages.
+_CODE_SENSITIVE = frozenset(
+    {
+        "s3-bare",
+        "forbidden",
+        "envelope",
+        "java",
+        "kotlin",
+        "ec2",
+        "sqs",
+        "s3-disabled",
+        "js-bodiless",
+        "go-v1-empty",
+        "go-v2",
+        "kms",
+        "logs-kms",
+        "ct-trust",
+        "efs",
+        "efs-csi",
+        "apigw",
+        "makecall",
+        "bedrock",
+    }
+)
 
 
 def _negative(d: Draft, ix: _Index) -> bool:
@@ -773,7 +861,7 @@ def scan_text(text: str, index: LineIndex | None = None) -> list[Denial]:
     found: list[Denial] = []
     for ws, we in wins:
         nz = normalize(text[ws:we])
-        for d in _scan_normalized(nz.text):
+        for d in _scan_normalized(nz.text, nz.joins):
             found.append(_to_denial(d, nz, ws, text, index))
     if delivered:
         # Delivery failures (no IAM sentence) merged in text order.
