@@ -1,8 +1,9 @@
 """Feed denial groups to the workspace fixer: at most one verified edit per document.
 
-`plan_fixes` is the one switch point: it uses `accessdenied.fixes.propose_fixes` one group
-at a time, planning each edit on the text the earlier groups already changed, so every
-document ends with one combined edit whose every step the evaluator verified.
+The groups go to `accessdenied.fixes.fix_all` (the core of `accessdenied fix --all`):
+one representative denial per principal x action x resource x policy type, fixed one
+after another over an in-memory overlay, one combined edit per document, every fixed
+request evaluated again against the final documents. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from accessdenied.denials.model import Denial
 from accessdenied.trail.model import DenialGroup, TrailDenial
+
+_GroupKey = tuple[str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,66 +42,46 @@ class FixPlan:
         return all(o.fixed for o in self.outcomes)
 
 
-def _representative(group: DenialGroup, denials: Sequence[TrailDenial]) -> TrailDenial:
+def _gkey(d: Denial) -> _GroupKey:
+    return (d.principal, d.action, d.resource)
+
+
+def representatives(denials: Sequence[TrailDenial]) -> list[Denial]:
+    """One denial per principal x action x resource x policy type x decision."""
+    seen: dict[tuple[object, ...], Denial] = {}
     for td in denials:
         d = td.denial
-        if (d.principal, d.action, d.resource) == (
-            group.principal,
-            group.action,
-            group.resource,
-        ):
-            return td
-    raise ValueError("group without denials")
+        seen.setdefault((*_gkey(d), d.policy_type, d.decision), d)
+    return list(seen.values())
 
 
 def plan_fixes(
     groups: Sequence[DenialGroup], denials: Sequence[TrailDenial], root: Path
 ) -> FixPlan:
-    """One verified edit per document for `groups` (denials of the same run)."""
-    from accessdenied.fixes import apply_edits, propose_fixes
+    """One verified edit per document for `groups` (the denials of the same run)."""
+    from accessdenied.fixes.fix_all import fix_all
     from accessdenied.workspace import build_index
 
-    index = build_index(root)
-    current: dict[str, str] = {}
-    original: dict[str, str] = {}
-
-    def read_text(path: str) -> str:
-        key = str(Path(path))
-        if key not in current:
-            with Path(key).open(encoding="utf-8", newline="") as fh:
-                current[key] = original[key] = fh.read()
-        return current[key]
-
+    result = fix_all(representatives(denials), build_index(root))
+    per_group: dict[_GroupKey, list[tuple[bool, str, str | None]]] = {}
+    for o in result.outcomes:
+        if o.dependent:
+            continue
+        per_group.setdefault(_gkey(o.denial), []).append((o.fixed, o.how, o.path))
     outcomes: list[GroupFix] = []
-    for group in groups:
-        td = _representative(group, denials)
-        try:
-            fixes = propose_fixes(
-                td.denial, index, read_text=read_text, variants=("exact",)
+    for g in groups:
+        items = per_group.get((g.principal, g.action, g.resource), [])
+        if not items:
+            outcomes.append(
+                GroupFix(g, None, "", False, "the fixer returned no outcome")
             )
-        except (ValueError, OSError) as exc:
-            outcomes.append(GroupFix(group, None, "", False, str(exc)))
             continue
-        editing = [
-            f for f in fixes if f.edits and f.kind != "remove-deny" and f.verified
-        ]
-        if not editing:
-            reason = "; ".join(f.explanation for f in fixes if f.explanation) or (
-                "no policy in the workspace can grant it"
-            )
-            outcomes.append(GroupFix(group, None, "", False, reason))
-            continue
-        fix = editing[0]
-        try:
-            before = read_text(fix.path)
-            current[str(Path(fix.path))] = apply_edits(before, fix.edits)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            outcomes.append(GroupFix(group, fix.path, fix.title, False, str(exc)))
-            continue
-        outcomes.append(GroupFix(group, fix.path, fix.title, True, fix.explanation))
-    documents = {
-        path: (original[path], text)
-        for path, text in current.items()
-        if text != original[path]
-    }
+        fixed = all(ok for ok, _, _ in items)
+        path = next((p for ok, _, p in items if ok and p), None)
+        titles = "; ".join(how for ok, how, _ in items if ok)
+        reasons = "; ".join(how for ok, how, _ in items if not ok)
+        outcomes.append(
+            GroupFix(g, path, titles, fixed, reasons if not fixed else titles)
+        )
+    documents = {str(c.path): (c.before, c.after) for c in result.changes}
     return FixPlan(documents, tuple(outcomes))

@@ -25,6 +25,8 @@ from accessdenied.trail.query import QUERY_COLUMNS, denial_query, render_query
 from accessdenied.trail.records import rows_to_denials
 
 DEFAULT_MEMORY_LIMIT = "1GB"
+#: Smallest read buffer per file (DuckDB's maximum_object_size).
+_MIN_OBJECT = 64 << 10
 # CloudTrail record fields the view exposes (Athena's column names, lower case).
 _RECORD_TYPE = (
     "STRUCT(eventVersion VARCHAR, userIdentity STRUCT(type VARCHAR, principalId VARCHAR, "
@@ -72,12 +74,38 @@ def _uncompressed_size(path: str) -> int:
     return int(max(isize, size))
 
 
-def _view_sql(files: Sequence[LogFile], max_object: int) -> str:
-    paths = exp.Array(expressions=[exp.Literal.string(f.path) for f in files]).sql(
-        dialect="duckdb"
-    )
+def _size_classes(files: Sequence[LogFile]) -> list[tuple[int, list[LogFile]]]:
+    """Files grouped by the power-of-two buffer their JSON object needs.
+
+    DuckDB's read_json allocates `maximum_object_size` for every file it reads, so one
+    big file must not make every small file pay for a big buffer.
+    """
+    classes: dict[int, list[LogFile]] = {}
+    for f in files:
+        need = max(_MIN_OBJECT, _uncompressed_size(f.path) + 4096)
+        classes.setdefault(1 << (need - 1).bit_length(), []).append(f)
+    return sorted(classes.items(), key=lambda item: item[0])
+
+
+_PART = (
+    r"[/\\](\d{12})[/\\]CloudTrail[/\\]([^/\\]+)[/\\](\d{4})[/\\](\d{2})"
+    r"[/\\](\d{2})[/\\][^/\\]*$"
+)
+
+
+def _view_sql(files: Sequence[LogFile]) -> str:
     cols = ", ".join(f'r."{src}" AS {name}' for name, src in _VIEW_COLUMNS)
-    part = r"[/\\](\d{12})[/\\]CloudTrail[/\\]([^/\\]+)[/\\](\d{4})[/\\](\d{2})[/\\](\d{2})[/\\][^/\\]*$"
+    reads = []
+    for size, group in _size_classes(files):
+        paths = exp.Array(expressions=[exp.Literal.string(f.path) for f in group]).sql(
+            dialect="duckdb"
+        )
+        reads.append(
+            "SELECT unnest(Records) AS r, filename FROM read_json("
+            f"{paths}, columns={{'Records': '{_RECORD_TYPE}'}}, format='auto', "
+            f"filename=true, maximum_object_size={size})"
+        )
+    part = _PART
     return (
         "CREATE TEMP VIEW cloudtrail_logs AS SELECT "
         f'{cols}, filename AS "$path", '
@@ -86,9 +114,7 @@ def _view_sql(files: Sequence[LogFile], max_object: int) -> str:
         f"concat_ws('/', regexp_extract(filename, '{part}', 3), "
         f"regexp_extract(filename, '{part}', 4), regexp_extract(filename, '{part}', 5)) "
         'AS "timestamp" '
-        "FROM (SELECT unnest(Records) AS r, filename FROM read_json("
-        f"{paths}, columns={{'Records': '{_RECORD_TYPE}'}}, format='auto', "
-        f"filename=true, maximum_object_size={max_object}))"
+        "FROM (" + " UNION ALL ".join(reads) + ")"
     )
 
 
@@ -123,8 +149,6 @@ def run_local(
         )
     import duckdb
 
-    biggest = max(_uncompressed_size(f.path) for f in layout.files)
-    max_object = max(16 << 20, biggest + (1 << 20))
     spill = tempfile.mkdtemp(prefix="accessdenied-duckdb-")
     con = duckdb.connect(":memory:")
     try:
@@ -132,7 +156,7 @@ def run_local(
         con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
-        con.execute(_view_sql(layout.files, max_object))
+        con.execute(_view_sql(layout.files))
         raw: list[tuple[Any, ...]] = con.execute(sql).fetchall()
         events = None
         if count_events:
