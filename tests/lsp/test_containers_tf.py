@@ -1,5 +1,5 @@
 # mypy: disable-error-code="untyped-decorator"
-"""Quick fixes and source.fixAll land in Terraform files (both client profiles)."""
+"""Quick fixes and source.fixAll land in Terraform files and CDK sources (both profiles)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,13 @@ pytestmark = [
 async def client(lsp_client: LanguageClient, request, tmp_path_factory):
     root = tmp_path_factory.mktemp("tf")
     (root / ".git").mkdir()
-    for name in ("tf-jsonencode", "tf-policy-document", "tf-module"):
+    for name in (
+        "tf-jsonencode",
+        "tf-policy-document",
+        "tf-module",
+        "cdk-ts",
+        "cdk-python",
+    ):
         copy_workspace(name, root)
     lsp_client.root = root.resolve()  # type: ignore[attr-defined]
     await start_session(
@@ -148,4 +154,32 @@ async def test_containers_tf_source_fix_all_one_edit_per_document(
     iam = apply_text_edits((ws / "iam.tf").read_text(), iam_edits)
     assert '["sqs:SendMessage", "sqs:ReceiveMessage"]' in iam
     assert "secretsmanager:GetSecretValue" in iam
+    assert not log_errors(client)
+
+
+async def test_containers_cdk_typescript_quick_fix_edits_the_stack_source(
+    client: LanguageClient,
+):
+    ws = _root(client) / "cdk-ts"
+    target = ws / "lib" / "orders-stack.ts"
+    template = (ws / "cdk.out" / "OrdersStack.template.json").read_bytes()
+    after, title = await _quick_fix(
+        client, ws / "logs" / "denied.log", target, "dynamodb:PutItem"
+    )
+    assert "orders-stack.ts" in title
+    assert "    handler.addToRolePolicy(new iam.PolicyStatement({\n" in after
+    assert "      resources: [table.tableArn],\n" in after
+    assert (ws / "cdk.out" / "OrdersStack.template.json").read_bytes() == template
+
+
+async def test_containers_cdk_python_quick_fix_edits_the_stack_source(
+    client: LanguageClient,
+):
+    ws = _root(client) / "cdk-python"
+    target = ws / "stacks" / "worker_stack.py"
+    after, _ = await _quick_fix(
+        client, ws / "logs" / "denied.log", target, "sqs:ReceiveMessage"
+    )
+    assert "        worker_role.add_to_policy(\n" in after
+    compile(after, str(target), "exec")
     assert not log_errors(client)
