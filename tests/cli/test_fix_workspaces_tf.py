@@ -43,7 +43,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     def make(name: str) -> Path:
         root = tmp_path / name
         shutil.copytree(WORKSPACES / name, root)
@@ -77,7 +77,7 @@ def _judge(root: Path, before: dict[str, bytes]) -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_fix_all_write_every_scenario(name: str, copy, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_fix_all_write_every_scenario(name: str, copy, capsys) -> None:
     root = copy(name)
     before = _files(root)
     log = _log(root).relative_to(root).as_posix()
@@ -86,7 +86,7 @@ def test_fix_all_write_every_scenario(name: str, copy, capsys) -> None:  # type:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_fix_write_first_denial_every_scenario(name: str, copy, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_fix_write_first_denial_every_scenario(name: str, copy, capsys) -> None:
     root = copy(name)
     before = _files(root)
     log = _log(root)

@@ -207,7 +207,9 @@ def resource_expr(
             method = "arnForObjects" if language == "typescript" else "arn_for_objects"
             return f"{var}.{method}({quote}{key}{quote})"
         for i, ch in enumerate(value):
-            if ch == "/" and (("*" in lit and _wild(lit, value[:i])) or value[:i] == lit):
+            if ch == "/" and (
+                ("*" in lit and _wild(lit, value[:i])) or value[:i] == lit
+            ):
                 rest = value[i:]
                 if language == "typescript":
                     return f"`${{{var}.{attr}}}{rest}`"
