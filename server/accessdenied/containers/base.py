@@ -206,6 +206,7 @@ def register_locator(name: str, locator: Locator) -> None:
 _BUILTIN = (
     "cloudformation",
     "cfnyaml",
+    "lambdaperm",
     "sam",
     "serverless",
     "jsontext",

@@ -622,6 +622,9 @@ def template_bindings(
             )
         )
 
+    from accessdenied.containers.lambdaperm import lambda_bindings
+
+    out.extend(lambda_bindings(path, data, r, embed))
     principals: dict[str, str] = {}
     for logical, res in resources.items():
         if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
