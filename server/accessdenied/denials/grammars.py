@@ -323,7 +323,7 @@ GO_V2 = re.compile(
     r"operation\s*error\s*(?P<service>[A-Za-z0-9 .-]{1,60}):\s*(?P<operation>\w{1,80}),\s*"
     r"(?:exceeded\s*maximum\s*number\s*of\s*attempts,\s*\d+,\s*)?"
     r"https\s*response\s*error\s*StatusCode:\s*(?P<status>\d{3}),\s*"
-    r"RequestID:\s*(?P<request_id>[^,\s]{0,80}),\s*(?:HostID:\s*[^,\s]{0,200},\s*)?"
+    r"(?:RequestID:\s*(?P<request_id>[^,\s]{0,80}),\s*)?(?:HostID:\s*[^,\s]{0,200},\s*)?"
     r"(?:api\s*error\s*(?P<code>[\w.]{1,80}):[ \t]*)?"
 )
 CODE_PREFIX = re.compile(

@@ -535,7 +535,8 @@ def _detect_go_v2(norm: str, out: list[Draft]) -> None:
         eol = norm.find("\n", end, end + 400)
         msg_end = end + 400 if eol == -1 else eol
         msg = norm[end:msg_end].rstrip()
-        e = end + len(msg) if code and msg else end
+        # The message (if any) belongs to the draft, so a grammar that reads it wins.
+        e = end + len(msg) if msg else end
         while e > m.start() and norm[e - 1] in " ,\t":
             e -= 1
         d = Draft(m.start(), e, "go-v2")
