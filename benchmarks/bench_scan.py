@@ -11,10 +11,13 @@
    - `nearmiss`: the same plus one near-miss line in ten (Authorization headers,
      401 Unauthorized, permission denied, Forbidden paths, "not allowed", AWS-looking
      errors that are not denials), and planted denials.
-3. Times, best of RUNS, `accessdenied scan --format json LOG` (fresh process, start-up
-   included) and `grep -F -c` with the scanner's own prefilter literals (LC_ALL=C, output
-   to a pipe: GNU grep stops at the first match when stdout is /dev/null), and checks that
-   every planted denial is reported on its line and nothing else is.
+3. Times, alternately and best of RUNS, `accessdenied scan --format json LOG` (fresh
+   process, start-up included) and `grep -F -c` with the scanner's own prefilter literals
+   (LC_ALL=C, output to a pipe: GNU grep stops at the first match when stdout is
+   /dev/null): wall time and CPU time (user+sys) of each whole process. The <= 1.5x target
+   is judged on CPU time, which a loaded shared machine does not distort; wall time is
+   reported beside it. Checks that every planted denial is reported on its line and
+   nothing else is.
 4. Prints the recognition figures of the installed scanner against the shared sample
    corpus and the peers' conformance file, and a 1 MB single-line regex audit.
 
@@ -27,6 +30,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,7 +42,7 @@ BUILD = REPO / "build" / "bench"
 VENV = BUILD / "venv"
 WHEELS = BUILD / "wheel"
 SIZE = 200 * 1024 * 1024
-RUNS = 3
+RUNS = 5
 SHARED = Path(os.environ.get("ACCESSDENIED_SHARED", REPO.parent / "shared"))
 if not (SHARED / "corpus").is_dir() and Path("/work/shared/corpus").is_dir():
     SHARED = Path("/work/shared")
@@ -223,15 +227,31 @@ def install() -> Path:
     return VENV / "bin" / "accessdenied"
 
 
-def best(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, bytes]:
-    times = []
+def _run(cmd: list[str], env: dict[str, str] | None) -> tuple[float, float, bytes]:
+    """(wall seconds, CPU seconds user+sys, stdout) of one whole child process."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return wall, cpu, proc.stdout
+
+
+def best_pair(
+    a: list[str], b: list[str], env_b: dict[str, str]
+) -> tuple[tuple[float, float, bytes], tuple[float, float]]:
+    """Best wall and CPU of `a` and `b`, run alternately (both see the same load)."""
+    wa, ca, wb, cb = [], [], [], []
     out = b""
     for _ in range(RUNS):
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-        times.append(time.perf_counter() - t0)
-        out = proc.stdout
-    return min(times), out
+        w, c, out = _run(a, None)
+        wa.append(w)
+        ca.append(c)
+        w, c, _ = _run(b, env_b)
+        wb.append(w)
+        cb.append(c)
+    return (min(wa), min(ca), out), (min(wb), min(cb))
 
 
 def bench_log(
@@ -241,22 +261,35 @@ def bench_log(
     mb = log.stat().st_size / 1e6
     subprocess.run(["cat", str(log)], stdout=subprocess.DEVNULL, check=False)
     env = dict(os.environ, LC_ALL="C")
-    t_scan, out = best([str(exe), "scan", "--format", "json", str(log)])
+    grep = shutil.which("grep") or "grep"
+    (t_scan, c_scan, out), (t_grep, c_grep) = best_pair(
+        [str(exe), "scan", "--format", "json", str(log)],
+        [grep, "-F", "-c", "-f", str(pat), str(log)],
+        env,
+    )
     found = json.loads(out)["denials"]
     lines = sorted({d["line"] for d in found})
     missing = sorted(set(plants) - set(lines))
     extra = sorted(set(lines) - set(plants))
-    grep = shutil.which("grep") or "grep"
-    t_grep, _ = best([grep, "-F", "-c", "-f", str(pat), str(log)], env)
-    ratio = t_scan / t_grep
-    ok_ratio = target is None or ratio <= target
+    # The target is judged on CPU time (user+sys of the whole process): on a shared
+    # machine wall time mostly measures the other tenants. Wall time is reported too.
+    cpu_ratio = c_scan / max(c_grep, 1e-3)
+    ok_ratio = target is None or cpu_ratio <= target
     emit(
-        metric=f"{name}: {mb:.0f} MB log, installed wheel, whole process, scan --format json",
+        metric=f"{name}: {mb:.0f} MB log, installed wheel, whole process, wall time",
         value=round(t_scan, 3),
         unit="s",
         reference="grep -F -c, same keywords, same file",
         reference_value=round(t_grep, 3),
-        ratio=round(ratio, 2),
+        ratio=round(t_scan / t_grep, 2),
+    )
+    emit(
+        metric=f"{name}: same runs, CPU time (user+sys) of the whole process",
+        value=round(c_scan, 3),
+        unit="s",
+        reference="grep -F -c",
+        reference_value=round(c_grep, 3),
+        ratio=round(cpu_ratio, 2),
         target=f"ratio <= {target}" if target else "",
         ok=ok_ratio if target else None,
     )
@@ -395,10 +428,15 @@ def main() -> int:
     ok &= bench_log("near misses", *near, exe, pat, None)
     # The stdlib prefilter (platforms without hyperscan wheels), same rare log.
     env = dict(os.environ, ACCESSDENIED_PREFILTER="stdlib")
-    t_std, _ = best([str(exe), "scan", "--format", "json", str(rare[0])], env)
+    cpus = []
+    for _ in range(RUNS):
+        _wall, cpu, _out = _run(
+            [str(exe), "scan", "--format", "json", str(rare[0])], env
+        )
+        cpus.append(cpu)
     emit(
-        metric="rare denials: stdlib prefilter (no hyperscan), whole process",
-        value=round(t_std, 3),
+        metric="rare denials: stdlib prefilter (no hyperscan), CPU time of the process",
+        value=round(min(cpus), 3),
         unit="s",
     )
     ok &= recognition(py)
