@@ -48,19 +48,53 @@ class Span:
         return index.span(self.start + delta_offset, self.end + delta_offset)
 
 
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split only at `\n`, `\r\n` and `\r` (as LSP counts).
+
+    Unlike `str.splitlines`, U+2028, U+2029, U+0085, form feed and the other separators
+    Python knows stay inside their line: LSP clients do not break lines there.
+    """
+    if "\r" not in text:
+        out = text.split("\n")
+        lines = [line + "\n" for line in out[:-1]]
+        if out[-1]:
+            lines.append(out[-1])
+        return lines
+    lines = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        lines.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
 class LineIndex:
-    """Maps `str` offsets to 1-based positions and back for one text."""
+    """Maps `str` offsets to 1-based positions and back for one text.
+
+    Lines end at `\n`, `\r\n` or a lone `\r`, exactly as the Language Server Protocol
+    counts them (and as `split_lines` splits), so core positions and editor positions
+    agree on lone-CR files and on text holding U+2028 or U+0085. With `lf_only`, only
+    `\n` ends a line (what grep, git and `wc -l` count: the CLI's streamed log lines).
+    """
 
     __slots__ = ("_starts", "_text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lf_only: bool = False) -> None:
         self._text = text
         starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
+        if "\r" in text and not lf_only:
+            starts.extend(m.end() for m in _BREAK.finditer(text))
+        else:
+            find = text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
         self._starts = starts
 
     @property
@@ -76,11 +110,14 @@ class LineIndex:
         return self._starts[min(max(line, 1), len(self._starts)) - 1]
 
     def line_end(self, line: int) -> int:
-        """Offset just past the last character of `line`, before its `\\r\\n` or `\\n`."""
-        end = len(self._text) if line >= len(self._starts) else self._starts[line] - 1
-        if end > 0 and end <= len(self._text) and self._text[end - 1 : end] == "\r":
-            end -= 1
-        return max(end, self.line_start(line))
+        """Offset just past the last character of `line`, before its line break."""
+        if line >= len(self._starts):
+            return len(self._text)
+        end = self._starts[line]
+        start = self.line_start(line)
+        if end - 2 >= start and self._text[end - 2 : end] == "\r\n":
+            return end - 2
+        return max(end - 1, start)
 
     def line_text(self, line: int) -> str:
         return self._text[self.line_start(line) : self.line_end(line)]

@@ -29,7 +29,7 @@ from accessdenied import safeio
 from accessdenied.denials import grammars as g
 from accessdenied.denials.model import Denial
 from accessdenied.denials.scan import scan_text
-from accessdenied.text import Span
+from accessdenied.text import LineIndex, Span
 
 # What the prefilter searches: a block of bytes or a memory-mapped file.
 Buffer = bytes | mmap.mmap
@@ -46,6 +46,18 @@ _CONFIRM = 160  # bytes either side of a literal hit searched for a STRONG patte
 _EDGE = 2 * _CONFIRM  # bytes either side of a feed boundary checked for a split pattern
 
 
+def _breaks(data: bytes, start: int, end: int) -> int:
+    """Line breaks in data[start:end] as LSP counts them: `\n`, `\r\n`, lone `\r`.
+
+    aws-cli progress output redraws with a bare `\r`; editors start a new line there.
+    """
+    lf = data.count(b"\n", start, end)
+    cr = data.count(b"\r", start, end)
+    if not cr:
+        return lf
+    return lf + cr - data.count(b"\r\n", start, end)
+
+
 def _chars(data: bytes) -> int:
     """Code points `data` decodes to (UTF-8 with replacement), cheaply for ASCII."""
     if data.isascii():
@@ -54,10 +66,20 @@ def _chars(data: bytes) -> int:
 
 
 class IncrementalScanner:
-    """Scan a byte stream block by block; positions are relative to the whole stream."""
+    """Scan a byte stream block by block; positions are relative to the whole stream.
 
-    def __init__(self) -> None:
+    Lines end at `\n` (as grep counts them), or with `lsp_lines` also at a lone `\r`
+    (as LSP and editors count them: aws-cli progress output redraws with `\r`).
+    """
+
+    def __init__(self, lsp_lines: bool = False) -> None:
+        self._lsp = lsp_lines
         self.reset()
+
+    def _nl(self, data: bytes, start: int, end: int) -> int:
+        if self._lsp:
+            return _breaks(data, start, end)
+        return data.count(b"\n", start, end)
 
     def reset(self) -> None:
         """Forget everything: the next block is the start of a new stream."""
@@ -93,12 +115,12 @@ class IncrementalScanner:
         pos, base_line, base_char = 0, self._ctx_line, self._ctx_char
         for ws, we in _byte_windows(data, hits):
             text = data[ws:we].decode("utf-8", "replace")
-            base_line += data.count(b"\n", pos, ws)
+            base_line += self._nl(data, pos, ws)
             base_char += ws - pos if ascii_data else _chars(data[pos:ws])
             pos = ws
             # A window starts at a line start, except at data[0] inside a cut long line.
             base_col = self._ctx_col if ws == 0 else 0
-            for d in scan_text(text):
+            for d in scan_text(text, LineIndex(text, lf_only=not self._lsp)):
                 start = base_char + d.span.start
                 end = base_char + d.span.end
                 if end <= ctx_end_char:
@@ -140,7 +162,9 @@ class IncrementalScanner:
                 cut += 1
                 self._ctx_col = 0
             dropped_ctx, new_ctx = self._ctx, block[cut:]
-            self._ctx_line += dropped_ctx.count(b"\n") + block.count(b"\n", 0, cut)
+            self._ctx_line += self._nl(dropped_ctx, 0, len(dropped_ctx)) + self._nl(
+                block, 0, cut
+            )
             self._ctx_char += _chars(dropped_ctx) + _chars_range(block, 0, cut)
             self._ctx = new_ctx
             return
@@ -151,7 +175,7 @@ class IncrementalScanner:
             cut = 0
         if cut:
             self._ctx_col = self._col_at(b"", joined, cut)
-        self._ctx_line += joined.count(b"\n", 0, cut)
+        self._ctx_line += self._nl(joined, 0, cut)
         self._ctx_char += _chars(joined[:cut])
         self._ctx = joined[cut:]
 
@@ -466,7 +490,7 @@ def _scan_window(
     ls = mm.rfind(b"\n", 0, ws) + 1
     base_col = _count(mm, ls, ws)[1] if ls < ws else 0
     text = mm[ws:we].decode("utf-8", "replace")
-    for d in scan_text(text):
+    for d in scan_text(text, LineIndex(text, lf_only=True)):  # grep-style lines
         sp = d.span
         yield replace(
             d,
@@ -517,9 +541,9 @@ class LogTail:
     back. A partial last line is held until its newline arrives (or it grows past MAX_LINE).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], lsp_lines: bool = False) -> None:
         self.path = Path(path)
-        self._scanner = IncrementalScanner()
+        self._scanner = IncrementalScanner(lsp_lines)
         self._offset = 0
         self._ident: tuple[int, int] | None = None
         self._head = b""  # the file's first bytes, to notice a rewrite

@@ -5,22 +5,33 @@ Each diagnostic carrying a serialised `Denial` in `data` yields the fixes the co
 WorkspaceEdits with versions for open documents (`documentChanges` when the client takes
 them, else `changes`). When the client can resolve code actions lazily, edits are only
 computed on `codeAction/resolve`. Explicit denies also get "Go to the denying statement".
+
+Edits are computed against one snapshot of each file (the open buffer with its version,
+else the disk) and carry that version; an edit whose document moved on since is
+recomputed once, then refused, never sent at stale offsets. A fix is not offered as an
+edit (the action is shown disabled, or with the reason in its title) when its file lies
+outside the workspace folders, is read-only, or has two top-level "Statement" keys
+(the edit would land in the one AWS ignores; the CLI refuses it too). Inserted text
+never carries a credential or a bidi control character.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
+from accessdenied import safeio
 from accessdenied.denials.model import Denial
 from accessdenied.fixes import Fix, propose_fixes
 from accessdenied.lsp import convert, explain, fix_all
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
-from accessdenied.text import LineIndex
+from accessdenied.text import LineIndex, escape_bidi_json, has_bidi
 from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
@@ -70,24 +81,113 @@ def _wants_kind(params: types.CodeActionParams) -> bool:
     return any(str(k).startswith("quickfix") or str(k) == "" for k in only)
 
 
-def workspace_edit(ls: AccessDeniedServer, fix: Any) -> types.WorkspaceEdit:
-    """The `Fix` as an LSP WorkspaceEdit against the current text of its file."""
+class StaleEditError(RuntimeError):
+    """The document changed after the edit was computed."""
+
+
+class Snapshot:
+    """`read_text` for one proposal: each file read once, open buffers with version."""
+
+    def __init__(self, ls: AccessDeniedServer) -> None:
+        self.ls = ls
+        self.texts: dict[str, str] = {}
+        self.versions: dict[str, int | None] = {}
+
+    def __call__(self, path: str | Path) -> str:
+        key = str(path)
+        if key not in self.texts:
+            doc = self.ls.open_document(path_to_uri(key))
+            if doc is not None:
+                version = doc.version
+                self.texts[key] = str(doc.source)
+                self.versions[key] = version
+            else:
+                self.texts[key] = self.ls.read_text(key)
+                self.versions[key] = None
+        return self.texts[key]
+
+
+def refusal(ls: AccessDeniedServer, fix: Any, snapshot: Snapshot) -> str | None:
+    """Why `fix` must not be offered as an edit (None: it may)."""
     path = str(fix.path)
-    text = ls.read_text(path)
-    index = LineIndex(text)
-    enc = ls.encoding
-    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit] = [
-        convert.to_lsp_text_edit(index, e.start, e.end, e.new_text, enc)
-        for e in fix.edits
-    ]
+    shown = explain.label_for(path_to_uri(path), ls.root_path)
+    folders = _folders(ls)
+    if folders and not safeio.is_within(path, folders):
+        return f"{shown} is outside the workspace folders; not edited"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0o600  # not on disk (yet): the editor's buffer decides
+    # No write bit counts even for root (who may write anyway): the user marked it so.
+    if not mode & 0o200 or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return f"{shown} is read-only; make it writable to apply this fix"
+    if path.lower().endswith(".json"):
+        text = snapshot(path)
+        if _statement_keys(text) > 1:
+            return (
+                f'{shown} has two "Statement" keys: only the last one counts; '
+                "merge them into one array first"
+            )
+    from accessdenied.denials import redact
+
+    for e in fix.edits:
+        if redact(e.new_text) != e.new_text or "<redacted>" in e.new_text:
+            return "the statement would contain a credential from the log"
+    return None
+
+
+def _folders(ls: AccessDeniedServer) -> tuple[Path, ...]:
+    try:
+        return tuple(ls.folders)
+    except Exception:
+        return ()
+
+
+def _statement_keys(text: str) -> int:
+    """How many top-level "Statement" keys a JSON policy text has."""
+    try:
+        from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+
+        root = parse_json(text).root
+    except Exception:
+        return 0
+    members = getattr(root, "members", ()) or ()
+    return sum(1 for m in members if getattr(m.key, "value", None) == "Statement")
+
+
+def workspace_edit(
+    ls: AccessDeniedServer, fix: Any, snapshot: Snapshot | None = None
+) -> types.WorkspaceEdit:
+    """The `Fix` as an LSP WorkspaceEdit against the text it was computed from.
+
+    Raises StaleEditError when the open document has moved past that text.
+    """
+    path = str(fix.path)
+    snapshot = snapshot or Snapshot(ls)
+    text = snapshot(path)
+    version = snapshot.versions.get(path)
     uri = path_to_uri(path)
     doc = ls.open_document(uri)
+    if doc is not None and (version is None or doc.version != version):
+        raise StaleEditError(uri)
+    index = LineIndex(text)
+    enc = ls.encoding
+    json_file = path.lower().endswith(".json")
+    edits: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit] = []
+    for e in fix.edits:
+        new_text = e.new_text
+        if has_bidi(new_text):
+            if not json_file:
+                raise StaleEditError(f"{uri}: bidi control characters in the edit")
+            # The same JSON string value, with the invisible controls spelled out.
+            new_text = escape_bidi_json(new_text)
+        edits.append(convert.to_lsp_text_edit(index, e.start, e.end, new_text, enc))
     if ls.client_supports("workspace.workspace_edit.document_changes", False):
         return types.WorkspaceEdit(
             document_changes=[
                 types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=uri, version=doc.version if doc is not None else None
+                        uri=uri, version=version
                     ),
                     edits=edits,
                 )
@@ -102,8 +202,62 @@ def _propose(
     ls: AccessDeniedServer, denial: Denial, index: WorkspaceIndex
 ) -> list[Fix]:
     """Fixes for `denial` (worker thread)."""
-    fixes = propose_fixes(denial, index, ls.read_text)
-    return [f for f in fixes if f.edits and f.kind != "explain-only"]
+    return _propose_with(ls, denial, index)[0]
+
+
+def _propose_with(
+    ls: AccessDeniedServer, denial: Denial, index: WorkspaceIndex
+) -> tuple[list[Fix], Snapshot]:
+    """Fixes for `denial` and the snapshot of the texts they were computed from."""
+    snapshot = Snapshot(ls)
+    fixes = propose_fixes(denial, index, snapshot)
+    return [
+        f for f in fixes if getattr(f, "edits", ()) and f.kind != "explain-only"
+    ], snapshot
+
+
+def _edit_or_reason(
+    ls: AccessDeniedServer,
+    denial: Denial,
+    fix: Any,
+    snapshot: Snapshot,
+    index: WorkspaceIndex,
+) -> tuple[types.WorkspaceEdit | None, str | None]:
+    """(edit, None), or (None, why not) for a fix (worker thread).
+
+    A stale snapshot is recomputed once; if the document keeps moving, refused.
+    """
+    why = refusal(ls, fix, snapshot)
+    if why is not None:
+        return None, why
+    for attempt in range(2):
+        try:
+            return workspace_edit(ls, fix, snapshot), None
+        except StaleEditError:
+            if attempt:
+                break
+            fixes, snapshot = _propose_with(ls, denial, index)
+            again = next(
+                (
+                    f
+                    for f in fixes
+                    if str(f.title) == str(fix.title) and str(f.path) == str(fix.path)
+                ),
+                None,
+            )
+            if again is None:
+                break
+            fix = again
+    return None, "the document changed while the fix was computed; try again"
+
+
+def _disable(ls: AccessDeniedServer, action: types.CodeAction, why: str) -> None:
+    """Show a fix that cannot be applied, with the reason, instead of a silent no-op."""
+    if ls.client_supports("text_document.code_action.disabled_support", False):
+        action.disabled = types.CodeActionDisabled(reason=why)
+    else:
+        action.title = f"{action.title} (cannot apply: {why})"
+    action.is_preferred = None
 
 
 def _title(fix: Any) -> str:
@@ -129,7 +283,7 @@ async def code_actions(
     )
     actions: list[types.CodeAction] = []
     for diag, denial in denial_diagnostics(ls, params):
-        fixes = await ls.in_thread(_propose, ls, denial, index)
+        fixes, snapshot = await ls.in_thread(_propose_with, ls, denial, index)
         for i, fix in enumerate(fixes):
             action = types.CodeAction(
                 title=_title(fix),
@@ -143,8 +297,14 @@ async def code_actions(
                     "index": i,
                 },
             )
-            if not lazy:
-                action.edit = await ls.in_thread(workspace_edit, ls, fix)
+            if lazy:
+                why = await ls.in_thread(refusal, ls, fix, snapshot)
+            else:
+                action.edit, why = await ls.in_thread(
+                    _edit_or_reason, ls, denial, fix, snapshot, index
+                )
+            if why is not None:
+                _disable(ls, action, why)
             actions.append(action)
         if denial.decision == "explicit" or any(
             getattr(f, "deny", None) is not None for f in fixes
@@ -196,7 +356,7 @@ async def resolve(ls: AccessDeniedServer, action: types.CodeAction) -> types.Cod
     index = await ls.indexes.wait(INDEX_WAIT)
     if index is None:
         return action
-    fixes = await ls.in_thread(_propose, ls, denial, index)
+    fixes, snapshot = await ls.in_thread(_propose_with, ls, denial, index)
     chosen = next(
         (
             f
@@ -208,7 +368,14 @@ async def resolve(ls: AccessDeniedServer, action: types.CodeAction) -> types.Cod
     if chosen is None:
         logger.info("the fix %r no longer applies", data.get("title"))
         return action
-    action.edit = await ls.in_thread(workspace_edit, ls, chosen)
+    edit, why = await ls.in_thread(_edit_or_reason, ls, denial, chosen, snapshot, index)
+    if why is not None:
+        logger.warning("%s: %s", chosen.title, why)
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=why)
+        )
+        return action
+    action.edit = edit
     return action
 
 

@@ -18,7 +18,7 @@ from lsprotocol import types
 from pygls import uris
 
 from accessdenied.denials.model import Denial
-from accessdenied.text import LineIndex, Pos, Span
+from accessdenied.text import LineIndex, Pos, Span, neutralize_bidi
 
 SOURCE = "accessdenied"
 UTF8 = "utf-8"
@@ -224,7 +224,7 @@ def escape_markdown(text: object) -> str:
     client autolinks a URL, a leading list/heading marker is escaped, and line breaks
     become spaces.
     """
-    value = str(text).replace("\r", " ").replace("\n", " ")
+    value = neutralize_bidi(str(text).replace("\r", " ").replace("\n", " "))
     value = _MD_SPECIAL.sub(r"\\\1", value).replace("://", ":\\/\\/")
     if value[:1] in ("-", "+", "=") or re.match(r"\d+[.)]", value):
         value = "\\" + value
@@ -232,12 +232,23 @@ def escape_markdown(text: object) -> str:
 
 
 def code_span(text: object) -> str:
-    """`text` as an inline Markdown code span (safe: code spans render literally)."""
-    value = str(text).replace("\r", " ").replace("\n", " ")
+    """`text` as an inline Markdown code span (safe: code spans render literally).
+
+    Bidi control characters are shown as `<U+XXXX>` (they would reorder the hover).
+    """
+    value = neutralize_bidi(str(text).replace("\r", " ").replace("\n", " "))
     longest = max((len(m) for m in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") or not value else ""
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def table_cell(text: object) -> str:
+    """`text` as a code span inside a GFM table cell.
+
+    `|` is escaped: in GFM it ends a cell even inside a code span.
+    """
+    return code_span(text).replace("|", "\\|")
 
 
 def to_lsp_location(

@@ -19,7 +19,7 @@ from accessdenied.denials.model import Denial
 from accessdenied.explain import DenialExplanation, ReadText, explain_denial
 from accessdenied.lsp import convert
 from accessdenied.lsp.convert import path_to_uri, uri_to_path
-from accessdenied.text import LineIndex, Span
+from accessdenied.text import LineIndex, Span, neutralize_bidi
 from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ def summary(denial: Denial) -> str:
 
 
 def message(denial: Denial) -> str:
-    return f"{summary(denial)}: {reason(denial)}"
+    # Log text may carry bidi controls (Trojan Source): shown, never obeyed.
+    return neutralize_bidi(f"{summary(denial)}: {reason(denial)}")
 
 
 #: How many "should allow" documents a denial's related information lists.

@@ -253,11 +253,11 @@ def resource_markdown(ls: AccessDeniedServer, arn: str) -> str:
         lines += [
             "| field | value |",
             "| --- | --- |",
-            f"| partition | {_code(parsed.partition)} |",
-            f"| service | {_code(parsed.service)} |",
-            f"| region | {_code(parsed.region or '-')} |",
-            f"| account | {_code(parsed.account or '-')} |",
-            f"| resource | {_code(parsed.resource)} |",
+            f"| partition | {convert.table_cell(parsed.partition)} |",
+            f"| service | {convert.table_cell(parsed.service)} |",
+            f"| region | {convert.table_cell(parsed.region or '-')} |",
+            f"| account | {convert.table_cell(parsed.account or '-')} |",
+            f"| resource | {convert.table_cell(parsed.resource)} |",
             "",
         ]
     cat = load_catalog()

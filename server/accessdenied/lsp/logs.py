@@ -62,8 +62,8 @@ def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
     """
     if not safeio.is_regular_file(path):
         return False
-    root = ls.root_path
-    if root is not None and not safeio.is_within(path, (root,)):
+    folders = tuple(ls.folders)
+    if folders and not safeio.is_within(path, folders):
         return False  # a symlink out of the workspace is not followed
     if diagnostics.is_log_path(ls, path):
         return True
@@ -111,7 +111,8 @@ def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
         entry.stat = None
         return [], True
     if reset:
-        entry.tail = LogTail(entry.path)
+        # Lines as the editor counts them (a lone `\r` ends a line too).
+        entry.tail = LogTail(entry.path, lsp_lines=True)
     new = list(entry.tail.poll())
     entry.stat = now
     return new, reset

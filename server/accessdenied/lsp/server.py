@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,10 +108,13 @@ class AccessDeniedServer(LanguageServer):
     """pygls server plus accessdenied state (see module docstring)."""
 
     def __init__(self) -> None:
+        from accessdenied.lsp.protocol import AccessDeniedProtocol
+
         super().__init__(
             NAME,
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=AccessDeniedProtocol,
         )
         self.settings_service = SettingsService()
         self.initialization_options: Any = None
@@ -135,7 +139,8 @@ class AccessDeniedServer(LanguageServer):
         self._debounce_locks: dict[str, asyncio.Lock] = {}
         self.features: list[Feature] = []
         self.logs: LogWatcher | None = None
-        self.terminals: dict[str, TerminalBuffer] = {}
+        # Insertion order = least recently active first (bounded, see terminal.py).
+        self.terminals: OrderedDict[str, TerminalBuffer] = OrderedDict()
         self.shutting_down = False
         #: Settings error messages already shown (each is told once).
         self.reported_settings_errors: set[str] = set()
@@ -223,6 +228,12 @@ class AccessDeniedServer(LanguageServer):
             except Exception:
                 logger.exception("%s: rewriting diagnostics failed", feature.name)
         return diagnostics
+
+    def _start_io_async(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve stdio with the protocol edges closed (see lsp/protocol.py)."""
+        from accessdenied.lsp import protocol
+
+        protocol.start_io(self)
 
     def fault(self, feature: str) -> None:
         """Raise when the test-only fault for `feature` is switched on."""

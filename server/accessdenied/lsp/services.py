@@ -22,6 +22,11 @@ from accessdenied.workspace import WorkspaceIndex
 #: Terminal buffers keep this many lines; a "line" longer than MAX_PENDING is flushed.
 MAX_LINES = 2000
 MAX_PENDING = 64 * 1024
+#: ...and at most this many characters (the tail); a longer line keeps its end.
+MAX_CHARS = 1 << 20
+MAX_LINE_CHARS = 64 * 1024
+#: Terminals remembered at once (the least recently active is forgotten first).
+MAX_TERMINALS = 64
 
 
 @dataclass(frozen=True)
@@ -144,31 +149,54 @@ class TerminalBuffer:
     lines: list[str] = field(default_factory=list)
     pending: str = ""
     command: str = ""
+    chars: int = 0  # total length of `lines` (+1 per line break)
 
     def feed(self, command: str, data: str) -> bool:
-        """Add a chunk; True when at least one line was completed."""
+        """Add a chunk; True when at least one line was completed.
+
+        Memory is bounded whatever the terminal spews (issue 18): MAX_LINES lines and
+        MAX_CHARS characters are kept, a line longer than MAX_LINE_CHARS keeps its end.
+        """
         grew = False
         if command and command != self.command:
             grew = self.flush()
             self.command = command
-            self.lines.append(f"$ {command}")
+            self._add(f"$ {command[:MAX_LINE_CHARS]}")
             grew = True
+        if len(data) > MAX_CHARS:
+            # Only the tail can survive anyway; cut at a line start when there is one.
+            cut = data.find("\n", len(data) - MAX_CHARS)
+            data = data[cut + 1 :] if cut != -1 else data[-MAX_CHARS:]
+            self.pending = ""
+        # A bare `\r` (progress redraws) ends a line too, as LSP counts lines.
         text = self.pending + data.replace("\r\n", "\n").replace("\r", "\n")
         *complete, self.pending = text.split("\n")
         if len(self.pending) > MAX_PENDING:
             complete.append(self.pending)
             self.pending = ""
-        if complete:
-            self.lines.extend(complete)
+        for line in complete:
+            self._add(line)
             grew = True
-        if len(self.lines) > MAX_LINES:
-            del self.lines[: len(self.lines) - MAX_LINES]
         return grew
+
+    def _add(self, line: str) -> None:
+        if len(line) > MAX_LINE_CHARS:
+            line = line[-MAX_LINE_CHARS:]
+        self.lines.append(line)
+        self.chars += len(line) + 1
+        drop = 0
+        while drop < len(self.lines) and (
+            len(self.lines) - drop > MAX_LINES or self.chars > MAX_CHARS
+        ):
+            self.chars -= len(self.lines[drop]) + 1
+            drop += 1
+        if drop:
+            del self.lines[:drop]
 
     def flush(self) -> bool:
         if not self.pending:
             return False
-        self.lines.append(self.pending)
+        self._add(self.pending)
         self.pending = ""
         return True
 
