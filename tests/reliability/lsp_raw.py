@@ -80,11 +80,14 @@ class RawServer:
             if msg.get("id") == msg_id:
                 return msg
 
-    async def initialize(self, root: Path | None = None, **caps: Any) -> dict[str, Any]:
+    async def initialize(
+        self, root: Path | None = None, options: Any = None, **caps: Any
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "processId": os.getpid(),
             "rootUri": root.as_uri() if root else None,
             "capabilities": caps,
+            "initializationOptions": options,
         }
         if root is not None:
             params["workspaceFolders"] = [{"uri": root.as_uri(), "name": root.name}]
@@ -109,10 +112,11 @@ class RawServer:
                 if msg["method"] == method and (pred is None or pred(msg["params"])):
                     return msg
 
-    def rss_kib(self) -> int:
+    def rss_kib(self, field: str = "VmRSS") -> int:
+        """The server's resident set (or `VmHWM`, its peak) in KiB."""
         with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1])
         return 0
 

@@ -200,3 +200,19 @@ def test_fix_refuses_to_write_a_credential_into_a_policy(
     err = capsys.readouterr().err
     assert "would contain a credential" in err
     assert "AKIAIOSFODNN7EXAMPLE" not in err
+
+
+def test_fix_allow_outside_reads_evaluates_but_never_writes_outside(
+    layout: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws, other = layout
+    (ws / ".accessdenied.toml").write_text(
+        '[[principals]]\narn = "arn:aws:iam::111122223333:role/app-role"\n'
+        'identity_policies = ["../other/policies/app-role.json"]\n',
+        encoding="utf-8",
+    )
+    before = _snapshot(other)
+    argv = ["fix", "--denial-text", DENIAL, "--allow-outside-reads", "--write"]
+    assert main(argv) == 2
+    assert _snapshot(other) == before
+    assert "is outside the workspace" in capsys.readouterr().err

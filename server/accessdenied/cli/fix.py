@@ -60,6 +60,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--root", metavar="DIR", help="workspace root (default: cwd)")
     p.add_argument("--write", action="store_true", help="write the change in place")
     p.add_argument(
+        "--allow-outside-reads",
+        action="store_true",
+        help="read (never write) policy files that the config or IaC names outside "
+        "the workspace root (default: reported and not followed)",
+    )
+    p.add_argument(
         "--variant",
         choices=("exact", "with-dependent-actions"),
         default="exact",
@@ -243,7 +249,9 @@ def run(args: argparse.Namespace) -> int:
                 + "; not modified"
             )
             return EXIT_USAGE
-    index = build_index(root)
+    index = build_index(
+        root, allow_outside=bool(getattr(args, "allow_outside_reads", False))
+    )
     if index.config_error is not None:
         _err(f"accessdenied fix: warning: {index.config_error} (config ignored)")
     for b in index.boundary:

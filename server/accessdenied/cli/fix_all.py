@@ -76,7 +76,9 @@ def run_all(args: argparse.Namespace) -> int:
     if not root.is_dir():
         _err(f"accessdenied fix: --root {root} is not a directory")
         return EXIT_USAGE
-    index = build_index(root)
+    index = build_index(
+        root, allow_outside=bool(getattr(args, "allow_outside_reads", False))
+    )
     if index.config_error is not None:
         _err(f"accessdenied fix: warning: {index.config_error} (config ignored)")
     result = fix_all(denials, index, variant=args.variant)  # type: ignore[arg-type]

@@ -58,6 +58,11 @@ def _edit(ls: AccessDeniedServer, result: FixAllResult) -> types.WorkspaceEdit:
     enc = ls.encoding
     per_file: list[tuple[str, types.TextEdit]] = []
     for ch in result.changes:
+        doc = ls.open_document(path_to_uri(str(ch.path)))
+        if doc is not None and str(doc.source) != ch.before:
+            # Computed for an older text: never sent at stale offsets (issue 18).
+            logger.info("fix-all: %s changed meanwhile; its edit is dropped", ch.path)
+            continue
         index = LineIndex(ch.before)
         e = ch.edit
         per_file.append(
