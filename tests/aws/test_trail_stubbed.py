@@ -543,3 +543,45 @@ def test_trail_lake_timeout_and_ctrl_c_cancel(lake: Any) -> None:
         with pytest.raises(KeyboardInterrupt):
             run_lake(CONFIG, FLT, store=LAKE_STORE, client=lake, sleep=interrupt)
         stub.assert_no_pending_responses()
+
+
+def test_trail_athena_create_table_runs_the_ddl_first(athena: Any) -> None:
+    from accessdenied.trail import athena_ddl
+
+    flt = TrailFilter(
+        since=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        until=dt.datetime(2026, 11, 8, tzinfo=dt.UTC),
+        accounts=("111122223333",),
+        regions=("us-east-1",),
+    )
+    ddl = athena_ddl(
+        TABLE,
+        "s3://trail-bucket/AWSLogs/",
+        ["111122223333"],
+        ["us-east-1"],
+        dt.date(2026, 11, 1),
+    )
+    sql = render_query(denial_query(flt, "athena", TABLE), "athena")
+    with Stubber(athena) as stub:
+        _workgroup(stub)
+        _start(stub, ddl)
+        _state(stub, "SUCCEEDED")
+        _table(stub)
+        _start(stub, sql)
+        _state(stub, "SUCCEEDED")
+        stub.add_response(
+            "get_query_results",
+            {"ResultSet": {"Rows": []}},
+            {"QueryExecutionId": "q-1", "MaxResults": 1000},
+        )
+        result = run_athena(
+            CONFIG,
+            flt,
+            table=TABLE,
+            workgroup="denials",
+            client=athena,
+            ddl_location="s3://trail-bucket/AWSLogs/",
+            sleep=lambda s: None,
+        )
+        stub.assert_no_pending_responses()
+    assert "created table" in result.notes[0]
