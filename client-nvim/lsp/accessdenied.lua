@@ -4,6 +4,12 @@ return {
   cmd = { "accessdenied", "serve" },
   filetypes = { "json", "yaml", "terraform", "hcl", "log" },
   root_markers = { ".accessdenied.toml", "pyproject.toml", ".git" },
+  -- The nearest root marker, else the cwd: without a root the server has no workspace folder,
+  -- hence no policy index and no quick fixes.
+  root_dir = function(bufnr, on_dir)
+    local root = vim.fs.root(bufnr, { ".accessdenied.toml", "pyproject.toml", ".git" })
+    on_dir(root or vim.fn.getcwd())
+  end,
   settings = {
     accessdenied = {
       terminal = { enabled = true, forward = true },

@@ -268,7 +268,14 @@ function M.setup(opts)
   end
 
   if vim.lsp.config and vim.lsp.enable then
-    vim.lsp.config(M.name, lsp_config())
+    local conf = lsp_config()
+    -- root_markers alone leave root_dir nil (no workspace folder, so no index and no quick
+    -- fixes) where no marker exists; fall back to the cwd as on older versions.
+    conf.root_markers = nil
+    conf.root_dir = function(bufnr, on_dir)
+      on_dir(root_for(bufnr))
+    end
+    vim.lsp.config(M.name, conf)
     vim.lsp.enable(M.name)
     -- enable() only re-fires FileType for open buffers once VimEnter has happened; setup()
     -- from `-S`/`--cmd` runs earlier, so attach the buffers already loaded here.
