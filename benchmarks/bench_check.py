@@ -73,8 +73,8 @@ def main() -> None:
         data = json.loads(proc.stdout or '{"findings": []}')
         errors = sum(1 for f in data["findings"] if f["severity"] == "error")
         emit("corpus_errors", errors, "findings", "== 0", errors == 0, files=files)
-        emit("corpus_check_wall", wall, "s", "< 5", wall < 5.0, files=files)
-        emit("corpus_check_cpu", cpu, "s", "< 5", cpu < 5.0, files=files)
+        emit("corpus_check_wall", wall, "s", "< 3", wall < 3.0, files=files)
+        emit("corpus_check_cpu", cpu, "s", "< 3", cpu < 3.0, files=files)
         import importlib.util
 
         if importlib.util.find_spec("parliament") is None:
