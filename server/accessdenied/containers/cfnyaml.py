@@ -26,6 +26,7 @@ from accessdenied.containers.base import (
 )
 from accessdenied.containers.cloudformation import (
     TemplateResolver,
+    acyclic_references,
     base_arn,
     evaluated,
     match_reference,
@@ -114,14 +115,30 @@ def written_statement(
 
 
 def plan_in_node(
-    text: str, doc: yaml.Node, grant: Grant, resolver: TemplateResolver
+    text: str,
+    doc: yaml.Node,
+    grant: Grant,
+    resolver: TemplateResolver,
+    owner: str | None = None,
 ) -> tuple[tuple[TextEdit, ...], str, dict[str, Any], str, dict[str, str]]:
-    """Plan a grant inside a composed document node: (edits, kind, stmt, how, known)."""
-    stmt, written, ref = written_statement(
-        grant, _sids(doc), template_references(resolver)
+    """Plan a grant inside a composed document node: (edits, kind, stmt, how, known).
+
+    `owner` is the resource holding the document: resources that reference it are
+    written as literals (a reference back would be a circular dependency).
+    """
+    references = acyclic_references(
+        template_references(resolver), resolver.resources, owner
     )
-    edits, fkind, how = plan_yaml_grant(text, doc, written, grant.actions, grant.kind)
+    stmt, written, ref = written_statement(grant, _sids(doc), references)
     known: dict[str, str] = {}
+    principal = written.get("Principal")
+    if isinstance(principal, dict) and isinstance(principal.get("AWS"), str):
+        # A role or user of the same template is named by reference too.
+        pref = match_reference(references, principal["AWS"])
+        if pref is not None and ":iam::" in pref.literal and pref.attribute == "Arn":
+            written["Principal"] = {"AWS": intrinsic_for(pref)}
+            known[f"{pref.logical}.Arn"] = principal["AWS"]
+    edits, fkind, how = plan_yaml_grant(text, doc, written, grant.actions, grant.kind)
     if ref is not None:
         key = f"{ref.logical}.{ref.attribute}" if ref.attribute else ref.logical
         # The denied ARN is the deployed resource the reference names.
@@ -178,7 +195,9 @@ class CfnYamlContainer:
                 "conditions)"
             )
         before = evaluate_node(node, resolver)
-        edits, fkind, stmt, how, known = plan_in_node(text, node, grant, resolver)
+        edits, fkind, stmt, how, known = plan_in_node(
+            text, node, grant, resolver, site.logical
+        )
         return finish(text, site.span[0], edits, fkind, stmt, how, before, known)
 
 

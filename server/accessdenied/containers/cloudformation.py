@@ -478,6 +478,59 @@ def template_references(resolver: TemplateResolver) -> tuple[Reference, ...]:
     return tuple(out)
 
 
+def _direct_refs(value: Any) -> set[str]:
+    """Logical ids a resource definition names (Ref, GetAtt, ${X} / ${X.Attr} in Sub)."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "Ref" and isinstance(v, str):
+                out.add(v)
+            elif k == "Fn::GetAtt":
+                parts = v.split(".", 1) if isinstance(v, str) else v
+                if isinstance(parts, list) and parts:
+                    out.add(str(parts[0]))
+            elif k == "Fn::Sub":
+                tmpl = v[0] if isinstance(v, list) and v else v
+                if isinstance(tmpl, str):
+                    out |= {
+                        m.split(".", 1)[0] for m in re.findall(r"\$\{([^}!]+)\}", tmpl)
+                    }
+                if isinstance(v, list) and len(v) > 1:
+                    out |= _direct_refs(v[1])
+            elif k == "DependsOn":
+                out |= set(v) if isinstance(v, list) else {str(v)}
+            else:
+                out |= _direct_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            out |= _direct_refs(v)
+    return out
+
+
+def depends_on(resources: Mapping[str, Any], src: str, dst: str) -> bool:
+    """Whether resource `src` (transitively) references `dst` (a cycle if dst -> src)."""
+    seen: set[str] = set()
+    stack = [src]
+    while stack:
+        cur = stack.pop()
+        if cur == dst:
+            return True
+        if cur in seen:
+            continue
+        seen.add(cur)
+        stack.extend(n for n in _direct_refs(resources.get(cur)) if n in resources)
+    return False
+
+
+def acyclic_references(
+    references: tuple[Reference, ...], resources: Mapping[str, Any], owner: str | None
+) -> tuple[Reference, ...]:
+    """References the owner of a document may use without a circular dependency."""
+    if not owner or owner not in resources:
+        return references
+    return tuple(r for r in references if not depends_on(resources, r.logical, owner))
+
+
 def match_reference(
     references: tuple[Reference, ...], resource: str
 ) -> Reference | None:
@@ -865,7 +918,10 @@ class CfnJsonContainer:
         if site.span is None:
             raise EditError("the policy document's position in the template is unknown")
         resolver = resolver_for(text)
-        ref = match_reference(template_references(resolver), grant.resource)
+        references = acyclic_references(
+            template_references(resolver), resolver.resources, site.logical
+        )
+        ref = match_reference(references, grant.resource)
         render = None
         known: dict[str, str] = {}
         if ref is not None:

@@ -310,6 +310,17 @@ def _python(node: yaml.Node) -> Any:
     return strip_spans(yaml_tree(node))
 
 
+def _long(value: Any) -> Any:
+    """Intrinsics in a written value as CloudFormation's long form (for comparisons)."""
+    if isinstance(value, Intrinsic):
+        return {value.fn: _long(value.arg)}
+    if isinstance(value, dict):
+        return {k: _long(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_long(v) for v in value]
+    return value
+
+
 def _statement_nodes(stmts: yaml.Node | None) -> list[yaml.Node]:
     if isinstance(stmts, yaml.SequenceNode):
         return list(stmts.value)
@@ -429,7 +440,7 @@ def _plan_found(
 ) -> tuple[tuple[TextEdit, ...], str, str]:
     stmts = _statement_nodes(found[1] if found else None)
     res = written.get("Resource")
-    principal = written.get("Principal")
+    principal = _long(written.get("Principal"))
     plain = {
         k: (v.long_form() if isinstance(v, Intrinsic) else v)
         for k, v in written.items()

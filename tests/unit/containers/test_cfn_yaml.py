@@ -298,3 +298,59 @@ def test_read_only_template_is_not_written(
     assert out.status == 2
     assert out.after == out.before
     assert "read-only" in out.err
+
+
+CYCLE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Root
+            Effect: Allow
+            Principal:
+              AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"
+            Action: kms:*
+            Resource: "*"
+  Worker:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: worker
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: kms:Encrypt
+                Resource: !GetAtt Key.Arn
+"""
+
+
+def test_principal_reference_avoids_a_circular_dependency() -> None:
+    # The role references the key: the key policy names the role by its literal ARN.
+    b = next(x for x in locate(Path("t.yaml"), CYCLE) if x.kind == "kms")
+    container = container_for(b.embed)
+    assert container is not None
+    grant = Grant(
+        "kms",
+        ("kms:Decrypt",),
+        "arn:aws:kms:us-east-1:111122223333:key/k",
+        "arn:aws:sts::111122223333:assumed-role/worker/s",
+    )
+    plan = container.plan_grant(CYCLE, Site(b.embed, "kms", b.span, b.logical), grant)
+    assert "AWS: arn:aws:iam::111122223333:role/worker" in plan.edits[0].new_text
+    # Without the back-reference the role is named by !GetAtt.
+    plain = CYCLE.replace("Resource: !GetAtt Key.Arn", 'Resource: "*"')
+    b = next(x for x in locate(Path("t.yaml"), plain) if x.kind == "kms")
+    plan = container.plan_grant(plain, Site(b.embed, "kms", b.span, b.logical), grant)
+    assert "AWS: !GetAtt Worker.Arn" in plan.edits[0].new_text
+    assert plan.after["Statement"][-1]["Principal"] == {
+        "AWS": "arn:aws:iam::111122223333:role/worker"
+    }
