@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +68,32 @@ def _run(emacs: Path, ws: Path, tmp_path: Path) -> dict[str, Any]:
     return result
 
 
-def test_emacs_eglot_quickfix_from_log_allows_request(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Run:
+    ws: Path
+    result: dict[str, Any]
+    elapsed: float
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One Emacs session over a copy of examples/ (the tests below read its results)."""
     emacs = _emacs()
+    tmp_path = tmp_path_factory.mktemp("emacs")
     ws = tmp_path / "examples"
     shutil.copytree(EXAMPLES, ws, ignore=shutil.ignore_patterns(".accessdenied"))
     policy = ws / "policies" / "app-role.json"
     assert tools.simulate(policy, ACTION, RESOURCE, PRINCIPAL)["decision"] != "allowed"
-
     start = time.monotonic()
     result = _run(emacs, ws, tmp_path)
-    elapsed = time.monotonic() - start
+    return Run(ws, result, time.monotonic() - start)
 
+
+def test_emacs_eglot_quickfix_from_log_allows_request(run: Run) -> None:
+    result, ws = run.result, run.ws
+    policy = ws / "policies" / "app-role.json"
     assert int(result["version"].split(".")[0]) >= 30, result["version"]
-    assert Path(str(result["root"])).resolve() == ws.resolve(), result["root"]
+    assert Path(result["root"]).resolve() == ws.resolve(), result["root"]
     # The log is found by its file pattern whatever language id eglot derives from the mode.
     denials = [d for d in result["diagnostics"] if ACTION in d["message"]]
     assert denials, result["diagnostics"]
@@ -100,4 +114,4 @@ def test_emacs_eglot_quickfix_from_log_allows_request(tmp_path: Path) -> None:
     assert added, policy.read_text()
     after = tools.simulate(policy, ACTION, RESOURCE, PRINCIPAL)
     assert after["decision"] == "allowed", (after, policy.read_text())
-    assert elapsed < 90
+    assert run.elapsed < 90
