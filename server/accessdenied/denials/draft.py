@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from accessdenied.denials.model import DenialDecision, PolicyType
@@ -58,3 +59,20 @@ def clean_resource(value: str | None) -> str | None:
     if value is not None and " ".join(value.split()).lower() in PLACEHOLDER_RESOURCES:
         return None
     return value
+
+
+def upper_camel(op: str) -> str:
+    return op[:1].upper() + op[1:]
+
+
+def line_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+    """The line around [start, end), but at most `reach` characters either side."""
+    lo = max(0, start - reach)
+    hi = min(len(text), end + reach)
+    ls = text.rfind("\n", lo, start) + 1 or lo
+    le = text.find("\n", end, hi)
+    return max(ls, lo), hi if le == -1 else le
+
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().lower()
