@@ -354,3 +354,85 @@ def test_principal_reference_avoids_a_circular_dependency() -> None:
     assert plan.after["Statement"][-1]["Principal"] == {
         "AWS": "arn:aws:iam::111122223333:role/worker"
     }
+
+
+JSON_IN_YAML = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Logs:
+    Type: AWS::Logs::ResourcePolicy
+    Properties:
+      PolicyName: es-logs
+      PolicyDocument: |
+        {
+          "Version": "2012-10-17",
+          "Statement": [
+            {
+              "Effect": "Allow",
+              "Principal": {"Service": "es.amazonaws.com"},
+              "Action": "logs:PutLogEvents",
+              "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:/es/*"
+            }
+          ]
+        }
+  Api:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: api
+      AssumeRolePolicyDocument: '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+"""
+
+
+def test_policy_in_a_literal_block_json_string_is_edited_in_place() -> None:
+    b = next(x for x in locate(Path("t.yaml"), JSON_IN_YAML) if x.kind == "resource")
+    container = container_for(b.embed)
+    assert container is not None
+    plan = container.plan_grant(
+        JSON_IN_YAML,
+        Site(b.embed, "resource", b.span, b.logical),
+        Grant(
+            "resource",
+            ("logs:CreateLogStream",),
+            "arn:aws:logs:us-east-1:111122223333:log-group:/es/app",
+            "es.amazonaws.com",
+        ),
+    )
+    new = apply_edits(JSON_IN_YAML, plan.edits)
+    assert (
+        "            },\n"
+        "            {\n"
+        '              "Sid": "AllowLogsCreateLogStream",\n'
+        '              "Effect": "Allow",\n'
+    ) in new
+    assert plan.after["Statement"][-1]["Action"] == "logs:CreateLogStream"
+    import yaml as _yaml
+
+    loaded = _yaml.safe_load(new)
+    doc = json.loads(loaded["Resources"]["Logs"]["Properties"]["PolicyDocument"])
+    assert doc == plan.after
+
+
+def test_trust_policy_in_a_one_line_json_string_is_edited_in_place() -> None:
+    b = next(x for x in locate(Path("t.yaml"), JSON_IN_YAML) if x.kind == "trust")
+    container = container_for(b.embed)
+    assert container is not None
+    plan = container.plan_grant(
+        JSON_IN_YAML,
+        Site(b.embed, "trust", b.span, b.logical),
+        Grant(
+            "trust",
+            ("sts:AssumeRole",),
+            "arn:aws:iam::111122223333:role/api",
+            "arn:aws:sts::111122223333:assumed-role/ci/run",
+        ),
+    )
+    new = apply_edits(JSON_IN_YAML, plan.edits)
+    import yaml as _yaml
+
+    loaded = _yaml.safe_load(new)
+    doc = json.loads(
+        loaded["Resources"]["Api"]["Properties"]["AssumeRolePolicyDocument"]
+    )
+    assert doc == plan.after
+    assert doc["Statement"][-1]["Principal"] == {
+        "AWS": "arn:aws:iam::111122223333:role/ci"
+    }
