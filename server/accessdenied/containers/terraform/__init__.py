@@ -70,6 +70,9 @@ def terraform_bindings(path: Path, text: str | None = None) -> list[Binding]:
     if path.suffix.lower() != ".tf":
         return []
     path = path.resolve()
+    if text is not None and not _MENTIONS.search(text):
+        # Only files that write a policy (or own one) bind anything: skip the parse.
+        return []
     if text is not None:
         try:
             parse_hcl(text)
@@ -91,6 +94,7 @@ def terraform_bindings(path: Path, text: str | None = None) -> list[Binding]:
     return [_binding(loc, t) for loc in found for t in loc.targets]
 
 
+_MENTIONS = re.compile(r"policy|aws_iam_|assume_role")
 _NAMED = re.compile(
     r'resource\s+"aws_iam_(role|user)"\s+"[^"]*"\s*\{[^{}]*?\bname\s*=\s*"([^"$]+)"'
 )

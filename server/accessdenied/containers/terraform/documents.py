@@ -600,6 +600,43 @@ def locate_module(
     module = load_module(directory, overrides)
     if path not in module.files:
         return []
+    key = None
+    if not overrides:
+        # Every file of a module shares one location pass (keyed by the parsed module).
+        key = (
+            id(module),
+            tuple((str(cs.path), cs.block.start) for cs in call_sites(directory)),
+        )
+        hit = _LOCATED.get(key)
+        if hit is not None and hit[0] is module:
+            return [
+                loc
+                for loc in hit[1]
+                if loc.file == path
+                or (
+                    loc.embed in ("json", "terraform-template")
+                    and loc.owner_file == path
+                )
+            ]
+    everything = _locate_all(directory, module, overrides)
+    if key is not None:
+        if len(_LOCATED) > 256:
+            _LOCATED.clear()
+        _LOCATED[key] = (module, everything)
+    return [
+        loc
+        for loc in everything
+        if loc.file == path
+        or (loc.embed in ("json", "terraform-template") and loc.owner_file == path)
+    ]
+
+
+_LOCATED: dict[Any, tuple[Module, list[Located]]] = {}
+
+
+def _locate_all(
+    directory: Path, module: Module, overrides: Mapping[Path, str] | None
+) -> list[Located]:
     out: list[Located] = []
     for r, via in _instances(directory, overrides):
         owners = _Owners(module, r)
@@ -610,10 +647,6 @@ def locate_module(
             for item in _policies_of(block, owners, module, opath):
                 kind, targets, attr_name, e, why, guess = item
                 doc = locate_document(e, opath, module, r)
-                if doc.file != path and not (
-                    doc.embed in ("json", "terraform-template") and opath == path
-                ):
-                    continue
                 not_editable = doc.not_editable
                 if block.attr("for_each") or block.attr("count"):
                     not_editable = not_editable or (

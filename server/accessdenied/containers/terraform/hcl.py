@@ -121,8 +121,26 @@ class HclFile:
         return self.lines.pos(offset).line
 
 
+_PARSED: dict[str, HclFile | HclError] = {}
+
+
 def parse_hcl(text: str) -> HclFile:
-    """Parse HCL text (HclError with line:column when it does not parse)."""
+    """Parse HCL text (HclError with line:column when it does not parse); memoised."""
+    hit = _PARSED.get(text)
+    if hit is None:
+        try:
+            hit = _parse_hcl(text)
+        except HclError as exc:
+            hit = exc
+        if len(_PARSED) > 512:
+            _PARSED.clear()
+        _PARSED[text] = hit
+    if isinstance(hit, HclError):
+        raise HclError(str(hit))
+    return hit
+
+
+def _parse_hcl(text: str) -> HclFile:
     from hcl2.api import parses_to_tree
 
     try:

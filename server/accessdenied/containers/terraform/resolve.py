@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,8 +186,28 @@ def within(path: Path, root: Path) -> bool:
         return False
 
 
+#: call_sites / load_state answers, reused for a few seconds: indexing asks once per
+#: .tf file of a module, and walking the parents each time dominates large workspaces.
+_TTL = 5.0
+_SITES: dict[str, tuple[float, list[CallSite]]] = {}
+_STATES: dict[str, tuple[float, State]] = {}
+
+
 def call_sites(directory: Path, levels: int = 4) -> list[CallSite]:
     """Module blocks in this or parent directories whose local source is `directory`."""
+    key = str(directory.resolve())
+    now = time.monotonic()
+    hit = _SITES.get(key)
+    if hit is not None and now - hit[0] < _TTL:
+        return hit[1]
+    found = _call_sites(directory, levels)
+    if len(_SITES) > 1024:
+        _SITES.clear()
+    _SITES[key] = (now, found)
+    return found
+
+
+def _call_sites(directory: Path, levels: int) -> list[CallSite]:
     out: list[CallSite] = []
     target = directory.resolve()
     top = project_root(target)
@@ -247,6 +268,19 @@ def _walk_plan_module(mod: Mapping[str, Any], out: dict[str, dict[str, Any]]) ->
 
 def load_state(directory: Path) -> State:
     """terraform.tfstate (state v4) or a plan JSON (`terraform show -json`) in `directory`."""
+    key = str(directory.resolve())
+    now = time.monotonic()
+    hit = _STATES.get(key)
+    if hit is not None and now - hit[0] < _TTL:
+        return hit[1]
+    state = _load_state(directory)
+    if len(_STATES) > 1024:
+        _STATES.clear()
+    _STATES[key] = (now, state)
+    return state
+
+
+def _load_state(directory: Path) -> State:
     state = State()
     names = ["terraform.tfstate"]
     try:
