@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.containers.base import (
     Binding,
     EditError,
@@ -45,13 +46,8 @@ _DOCS: dict[str, Mapping[str, Any]] = {}
 
 
 def _read(path: Path) -> str | None:
-    try:
-        if not path.is_file() or path.stat().st_size > _MAX:
-            return None
-        with path.open(encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+    # Bounded and FIFO/device-safe (issue 18).
+    return safeio.read_text_or_none(path, _MAX, errors="strict")
 
 
 def _language(app_dir: Path, cdk_json: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.evaluate.model import Policy
 
 
@@ -108,7 +109,8 @@ def load_policy(path: str | Path) -> Policy:
     """Read a JSON policy file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        # Bounded, FIFO/device-safe, UTF-8 BOM dropped (issue 18).
+        text = safeio.read_text(p, errors="strict")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyFileError(f"{path}: cannot read: {exc}") from None
     return policy_from_text(text, file=str(path))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.containers.terraform.hcl import Block, Expr
 from accessdenied.containers.terraform.resolve import (
     ARN_TEMPLATES,
@@ -342,13 +343,8 @@ def _template(text: str, vars_: dict[str, Any]) -> str:
 
 
 def _read_json_text(path: Path) -> str | None:
-    try:
-        if not path.is_file() or path.stat().st_size > 2 * 1024 * 1024:
-            return None
-        with path.open(encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+    # Bounded and FIFO/device-safe (issue 18).
+    return safeio.read_text_or_none(path, 2 * 1024 * 1024, errors="strict")
 
 
 def _file_target(e: Expr, directory: Path, r: Resolver) -> Path | None:

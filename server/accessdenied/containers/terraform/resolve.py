@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.containers.terraform.hcl import (
     Attribute,
     Block,
@@ -47,14 +48,8 @@ class Unresolved:
 
 
 def _read(path: Path) -> str | None:
-    try:
-        st = path.stat()
-        if not path.is_file() or st.st_size > _MAX_FILE:
-            return None
-        with path.open(encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+    # Bounded and FIFO/device-safe (issue 18).
+    return safeio.read_text_or_none(path, _MAX_FILE, errors="strict")
 
 
 @dataclass
