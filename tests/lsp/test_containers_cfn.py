@@ -115,3 +115,23 @@ async def test_containers_sam_function_quick_fix_adds_inline_statement(
         "              Resource: !GetAtt OrdersTable.Arn\n",
     )
     assert not log_errors(client)
+
+
+async def test_containers_template_gets_the_was_denied_diagnostic(
+    client: LanguageClient,
+):
+    """The template that should grant it carries the denial, on its policy."""
+    from tests.lsp.helpers import open_doc
+
+    ws = _root(client) / "sam-function"
+    template = ws / "template.yaml"
+    open_doc(client, template.as_uri(), template.read_text(), "yaml")
+    diags = await diagnostics_for(
+        client,
+        template.as_uri(),
+        lambda ds: any("dynamodb:PutItem" in d.message for d in ds),
+    )
+    diag = next(d for d in diags if "dynamodb:PutItem" in d.message)
+    text = template.read_text()
+    policies_line = text[: text.index("      Policies:")].count("\n")
+    assert diag.range.start.line >= policies_line
