@@ -245,6 +245,12 @@ _CFN_INLINE = {
     "AWS::IAM::User": "inline-user",
     "AWS::IAM::Group": "inline-group",
 }
+# SAM resources whose `Policies` may hold inline policy documents.
+_SAM_POLICIES = {
+    "AWS::Serverless::Function",
+    "AWS::Serverless::StateMachine",
+    "AWS::Serverless::Connector",
+}
 # Not IAM policy grammar (IoT policies have their own).
 _CFN_NOT_IAM = {"AWS::IoT::Policy", "AWS::Greengrass::Group"}
 
@@ -296,6 +302,22 @@ def _cfn_props(
                 yield _embedded_any(
                     text, doc, ptype, f"{logical}.{name}", kind, where, attach
                 )
+        elif name == "Policies" and rtype in _SAM_POLICIES:
+            # SAM: a policy name/ARN, a SAM policy template ({"S3ReadPolicy": ...}),
+            # an inline policy document, or a list of those.
+            items = m.value.items if isinstance(m.value, JsonArray) else (m.value,)
+            for i, item in enumerate(items):
+                for it in _branches(item):
+                    if isinstance(it, JsonObject) and it.get("Statement") is not None:
+                        yield _embedded_any(
+                            text,
+                            it,
+                            "identity",
+                            f"{logical}.Policies[{i}]",
+                            kind,
+                            f"cloudformation: {rtype}.Policies (SAM inline policy)",
+                            "inline-role",
+                        )
         elif name == "Policies" and isinstance(m.value, JsonArray):
             attach = _CFN_INLINE.get(rtype)
             for i, item in enumerate(m.value.items):

@@ -331,3 +331,25 @@ def test_ecr_repository_policy_needs_no_resource() -> None:
     assert "missing-resource" not in codes
     # A service principal with no aws:SourceArn/SourceAccount is still worth a word.
     assert codes == ["service-principal-without-source"]
+
+
+def test_sam_function_inline_policy_statements_are_checked() -> None:
+    text = (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Policies:\n"
+        "        - AWSLambdaBasicExecutionRole\n"
+        "        - S3ReadPolicy: {BucketName: my-bucket}\n"
+        "        - Statement:\n"
+        "            - Effect: Allow\n"
+        "              Action: s3:GetObjekt\n"
+        "              Resource: '*'\n"
+    )
+    found = [
+        f for f in check_text(text, path="template.yaml") if f.code == "unknown-action"
+    ]
+    assert [f.span.start_line for f in found] == [12]

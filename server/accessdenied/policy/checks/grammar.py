@@ -327,7 +327,16 @@ def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
             return
         body = v[i + 2 : j]
         default = body.split(",", 1)[0] if "," in body else body
-        if not body.strip():
+        fallback = body.split(",", 1)[1].strip() if "," in body else None
+        if fallback is not None and not (
+            len(fallback) >= 2 and fallback[0] == fallback[-1] == "'"
+        ):
+            yield (
+                "quote",
+                f'"{v}": the default value of a policy variable goes in single '
+                "quotes (\"${aws:username, 'nobody'}\")",
+            )
+        elif not body.strip():
             yield "empty", f'"{v}": empty variable "${{}}"'
         elif default != default.strip() or " " in default:
             yield "space", f'"{v}": a policy variable cannot contain spaces'
@@ -348,7 +357,8 @@ def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
 @check(
     "invalid-variable",
     "error",
-    "a malformed `${...}` policy variable: missing brace, empty, spaces, unknown name",
+    "a malformed `${...}` policy variable: missing brace or quote, empty, spaces, "
+    "unknown name",
 )
 def check_invalid_variable(ctx: Context) -> Iterator[Finding]:
     if ctx.doc.version != "2012-10-17":
@@ -609,3 +619,89 @@ def check_old_version(ctx: Context) -> Iterator[Finding]:
             'Version "2008-10-17" is the old policy language (no policy variables): '
             'use "2012-10-17"',
         )
+
+
+@check(
+    "bool-multiple-values",
+    "error",
+    "a Bool condition with more than one value for a key",
+)
+def check_bool_multiple(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for op, base, key, vals in _condition_blocks(st):
+            if base != "Bool" or parse_operator(op.value)[0] is not None:
+                continue
+            if isinstance(vals, JsonArray) and len(vals.items) > 1:
+                yield _f(
+                    "bool-multiple-values",
+                    vals,
+                    f"{key.value} is a single true/false value: give one value "
+                    "(Invalid condition multiple Boolean)",
+                )
+
+
+@check(
+    "federated-principal-not-supported",
+    "error",
+    "a Federated principal in a resource policy (only role trust policies take them)",
+)
+def check_federated_in_resource(ctx: Context) -> Iterator[Finding]:
+    if ctx.policy_type not in ("resource", "rcp"):
+        return
+    for st in ctx.doc.statements:
+        for key in ("Principal", "NotPrincipal"):
+            node = st.elements.get(key)
+            if isinstance(node, JsonObject):
+                m = node.member("Federated")
+                if m is not None:
+                    yield _f(
+                        "federated-principal-not-supported",
+                        m.key,
+                        "federated principals can only assume roles: a resource "
+                        "policy cannot name one (use the role they assume)",
+                    )
+
+
+_REGIONLESS = re.compile(r"^arn:[^:]*:[^:]+::")
+
+
+@check(
+    "arn-missing-region",
+    "error",
+    "an ARN without a region for a service whose ARNs all have one",
+)
+def check_arn_missing_region(ctx: Context) -> Iterator[Finding]:
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        for n in _sx(st, "Resource") + _sx(st, "NotResource"):
+            v = n.value
+            if isinstance(n, IntrinsicString) or not _REGIONLESS.match(v):
+                continue
+            svc_field = v.split(":", 3)[2]
+            if "*" in svc_field or "$" in svc_field:
+                continue
+            svc = cat.service(svc_field)
+            if svc is None or not svc.resource_types:
+                continue
+            parts = v.split(":", 5)
+            res = parts[5] if len(parts) == 6 else ""
+            # The formats of this resource kind: same service field, and a literal
+            # resource prefix ("instance/") the ARN starts with.
+            formats = []
+            for rt in svc.resource_types:
+                for f in rt.arn_formats:
+                    fp = f.split(":", 5)
+                    if len(fp) < 6 or fp[2] != svc_field:
+                        continue
+                    lit = fp[5].split("${", 1)[0]
+                    if lit and res.startswith(lit):
+                        formats.append(fp)
+            if formats and all(fp[3] == "${Region}" for fp in formats):
+                yield _f(
+                    "arn-missing-region",
+                    n,
+                    f'"{v}" has no region, but every {svc_field} ARN has one: '
+                    'put the region in the fourth field (or "*")',
+                )

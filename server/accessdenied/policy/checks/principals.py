@@ -30,6 +30,24 @@ from accessdenied.policy.checks.resources import (
     _arn_fields,
 )
 
+# Services that RCPs apply to (AWS Organizations user guide, "Resource control
+# policies": list of supported AWS services).
+_RCP_SERVICES = frozenset(
+    {
+        "s3",
+        "sts",
+        "sqs",
+        "secretsmanager",
+        "kms",
+        "cognito-identity",
+        "cognito-idp",
+        "logs",
+        "dynamodb",
+        "ecr",
+        "aoss",
+    }
+)
+
 
 @check(
     "principal-forbidden",
@@ -122,6 +140,17 @@ def check_rcp(ctx: Context) -> Iterator[Finding]:
                     _key_node(st, key),
                     f"resource control policies do not support {key}",
                 )
+        if isinstance(effect, JsonString) and effect.value == "Deny":
+            for n in _strings(st.elements.get("Action")):
+                svc = n.value.partition(":")[0].lower()
+                if n.value != "*" and "*" not in svc and svc not in _RCP_SERVICES:
+                    yield _f(
+                        "rcp-unsupported",
+                        n,
+                        f'"{n.value}": resource control policies apply only to '
+                        + ", ".join(sorted(_RCP_SERVICES))
+                        + " (an RCP statement on other services has no effect)",
+                    )
         principal = st.elements.get("Principal")
         if principal is not None and not (
             isinstance(principal, JsonString) and principal.value == "*"

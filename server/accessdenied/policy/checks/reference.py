@@ -125,7 +125,10 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         E,
         ("Invalid principal format", "Unsupported wildcard in principal"),
     ),
-    "rcp-unsupported": (E, ("RCP syntax error (Allow, NotAction, NotPrincipal)",)),
+    "rcp-unsupported": (
+        E,
+        ("RCP syntax error (Allow, NotAction, NotPrincipal, unsupported service)",),
+    ),
     "passrole-wildcard": (
         SW,
         (
@@ -199,6 +202,9 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "old-version": ("", ()),
+    "bool-multiple-values": (E, ("Invalid condition multiple Boolean",)),
+    "federated-principal-not-supported": (E, ("Federated principal not supported",)),
+    "arn-missing-region": (E, ("Missing ARN Region",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -206,15 +212,12 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
 NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "ARN Region not allowed"),
     (E, "ARN account not allowed"),
-    (E, "Federated principal not supported"),
-    (E, "Invalid condition multiple Boolean"),
     (E, "Invalid federated principal syntax in role trust policy"),
     (E, "Invalid principal key"),
     (E, "Invalid service principal format"),
     (E, "Invalid variable for operator"),
     (E, "Invalid vpc format"),
     (E, "Invalid vpce format"),
-    (E, "Missing ARN Region"),
     (E, "Missing action for roles anywhere trust policy"),
     (E, "Missing qualifier"),
     (E, "Missing tag key in condition"),
