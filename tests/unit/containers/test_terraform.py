@@ -500,3 +500,60 @@ def test_bindings_are_module_aware_and_skip_other_files(tmp_path: Path) -> None:
     a = terraform_bindings(root / "a.tf", (root / "a.tf").read_text())
     assert [(b.kind, b.embed) for b in a] == [("trust", "terraform-jsonencode")]
     assert all(b.file == (root / "a.tf").resolve() for b in a)
+
+
+COUNTED = """variable "create" {
+  type    = bool
+  default = true
+}
+
+variable "env" {
+  type = string
+}
+
+resource "aws_iam_role" "this" {
+  count              = var.create ? 1 : 0
+  name               = "${var.env}-worker"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create ? 1 : 0
+  role  = aws_iam_role.this[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy" "per_queue" {
+  for_each = toset(["a", "b"])
+  role     = aws_iam_role.this[0].id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sqs:ReceiveMessage", Resource = "arn:aws:sqs:*:*:${each.key}" }]
+  })
+}
+"""
+
+
+def test_create_flag_count_and_computed_name_are_editable(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": COUNTED})
+    worker = f"arn:aws:sts::{ACCT}:assumed-role/prod-worker/task"
+    d = denial(_identity("kms:Decrypt", "*", worker))
+    fixes = fix(root, d)
+    out = apply_and_judge(root, d, fixes)
+    assert "aws_iam_role_policy.this" in out["fix"].ref.name
+    # The per-instance document (each.key) is explained, never edited.
+    index = build_index(root)
+    refs = index.policies_for(worker)
+    per = [r for r in refs if r.name == "aws_iam_role_policy.per_queue"]
+    assert per
+    assert per[0].not_editable
+    assert "for_each" in per[0].not_editable

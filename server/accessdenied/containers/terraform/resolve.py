@@ -597,16 +597,35 @@ class Resolver:
             return self._miss(path)
         return value
 
-    def arg_string(self, block: Block, name: str) -> str | None:
+    def arg_string(self, block: Block, name: str, pattern: bool = False) -> str | None:
+        """A string argument; with `pattern`, computed parts become `*` (for names)."""
         a = block.attr(name)
         if a is None:
             prefix = block.attr(f"{name}_prefix")
             if prefix is not None:
-                v = self.value(prefix.value)
+                v = (
+                    self.name_pattern(prefix.value)
+                    if pattern
+                    else self.value(prefix.value)
+                )
                 return f"{v}*" if isinstance(v, str) else None
             return None
-        v = self.value(a.value)
+        v = self.name_pattern(a.value) if pattern else self.value(a.value)
         return v if isinstance(v, str) else None
+
+    def name_pattern(self, e: Expr) -> str | None:
+        """A name as an IAM wildcard pattern: `"${var.env}-app"` -> `*-app` (None: unknown)."""
+        v = self.value(e)
+        if isinstance(v, str):
+            return v
+        if e.kind != "template":
+            return None
+        parts = []
+        for p in e.items:
+            pv = self.value(p)
+            parts.append(pv if isinstance(pv, str) else "*")
+        out = re.sub(r"\*+", "*", "".join(parts))
+        return None if out.strip("*") == "" else out
 
     def derived_arn(self, rtype: str, block: Block) -> str | None:
         """The ARN pattern of a resource from its arguments (None when not derivable)."""
@@ -614,7 +633,7 @@ class Resolver:
         if tpl is None:
             return None
         template, arg = tpl
-        name = self.arg_string(block, arg) if arg else ""
+        name = self.arg_string(block, arg, pattern=True) if arg else ""
         if name is None:
             return None
         path = ""
