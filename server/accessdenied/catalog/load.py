@@ -28,50 +28,36 @@ from accessdenied.catalog.model import (
     Service,
     normalise_access_level,
 )
+from accessdenied.catalog.names import (
+    TEMPLATE,
+    match_specificity,
+    norm_hint,
+    normalise_operation,
+    primary_first,
+    template_regex,
+)
+from accessdenied.catalog.paths import (
+    CACHE_NAME,
+    SNAPSHOT_NAME,
+    bundled_path,
+    cache_dir,
+    cache_path,
+    read_snapshot,
+)
 
-SNAPSHOT_NAME = "catalog.json.gz"
-CACHE_NAME = "catalog.json.gz"
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
-_VERSIONED_OP = re.compile(r"^(?P<op>[A-Za-z]+?)(?:20\d{6}(?:v\d+)?)$")
-
-
-def bundled_path() -> Path:
-    """The snapshot shipped inside the package."""
-    return Path(__file__).resolve().parent / "data" / SNAPSHOT_NAME
-
-
-def cache_dir() -> Path:
-    """The user cache directory ($XDG_CACHE_HOME/accessdenied or ~/.cache/accessdenied)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "accessdenied"
-
-
-def cache_path() -> Path:
-    """Where `accessdenied catalog update` writes the refreshed catalog."""
-    return cache_dir() / CACHE_NAME
-
-
-def read_snapshot(path: Path) -> dict[str, Any]:
-    """Parse a snapshot file; raises OSError/ValueError when unusable."""
-    try:
-        return snapshot.decode(path.read_bytes())
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
-
-
-def norm_hint(text: str) -> str:
-    """Normalised service hint: lower case, no spaces/dashes/dots, no `.amazonaws.com`."""
-    t = text.strip().lower()
-    for suffix in (".amazonaws.com.cn", ".amazonaws.com"):
-        if t.endswith(suffix):
-            t = t[: -len(suffix)]
-    return re.sub(r"[\s_\-.]+", "", t)
-
-
-def _template_regex(name: str) -> re.Pattern[str]:
-    """`aws:RequestTag/${TagKey}` -> a case-insensitive anchored regex for concrete keys."""
-    parts = _TEMPLATE.split(name)
-    return re.compile(".+".join(re.escape(p) for p in parts) + r"\Z", re.IGNORECASE)
+# Locations and name helpers moved to paths.py / names.py; re-exported for callers.
+__all__ = [
+    "CACHE_NAME",
+    "SNAPSHOT_NAME",
+    "Catalog",
+    "bundled_path",
+    "cache_dir",
+    "cache_path",
+    "load_catalog",
+    "load_catalog_from",
+    "norm_hint",
+    "read_snapshot",
+]
 
 
 class Catalog:
@@ -106,9 +92,9 @@ class Catalog:
                 name, ktype, desc, "aws", True
             )
         self._global_templates = [
-            (_template_regex(k.name), k)
+            (template_regex(k.name), k)
             for k in self._global_keys.values()
-            if _TEMPLATE.search(k.name)
+            if TEMPLATE.search(k.name)
         ]
         self._templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
         self._ckeys_lower: dict[str, dict[str, ConditionKey]] = {}
@@ -330,8 +316,8 @@ class Catalog:
                 found.extend(rt for rt in svc.resource_types if rt.matches(arn))
         if not found:
             return ()
-        best = max(_match_specificity(rt, arn) for rt in found)
-        ranked = [rt for rt in found if _match_specificity(rt, arn) == best]
+        best = max(match_specificity(rt, arn) for rt in found)
+        ranked = [rt for rt in found if match_specificity(rt, arn) == best]
         ranked.sort(
             key=lambda rt: (rt.service != (prefixes[0] if prefixes else ""), rt.name)
         )
@@ -399,7 +385,7 @@ class Catalog:
     def _unassociated(self) -> list[tuple[str, re.Pattern[str], list[str]]]:
         if self._unassoc is None:
             self._unassoc = [
-                (head.lower(), _template_regex(head), list(owners))
+                (head.lower(), template_regex(head), list(owners))
                 for head, owners in self._data.get(
                     "unassociated_conditions", {}
                 ).items()
@@ -412,8 +398,8 @@ class Catalog:
             out: list[tuple[re.Pattern[str], str]] = []
             svc = self.service(prefix)
             for ck in svc.condition_keys if svc else ():
-                if _TEMPLATE.search(ck.name):
-                    out.append((_template_regex(ck.name), ck.name))
+                if TEMPLATE.search(ck.name):
+                    out.append((template_regex(ck.name), ck.name))
             patterns = self._data.get("condition_patterns", {}).get(prefix, {})
             for rx, name in patterns.items():
                 try:
@@ -461,7 +447,7 @@ class Catalog:
         names (`GetFunction20150331v2`) too. Without a service, the operation must
         identify one service unambiguously.
         """
-        op = _normalise_operation(operation)
+        op = normalise_operation(operation)
         if not op:
             return ()
         if service:
@@ -496,7 +482,7 @@ class Catalog:
             return self._canonical(curated)
         ref = self._ref_ops.get(prefix, {}).get(op)
         if ref:
-            return self._canonical(_primary_first(prefix, op, ref))
+            return self._canonical(primary_first(prefix, op, ref))
         svc = self.service(prefix)
         a = svc.action(op) if svc is not None else None
         return (a.full_name,) if a is not None else ()
@@ -536,50 +522,6 @@ class Catalog:
     def api_operations(self, prefix: str) -> tuple[str, ...]:
         """API operation names known for an IAM prefix (from botocore at build time)."""
         return tuple(self._api_operations_raw().get(prefix, "").split())
-
-
-def _match_specificity(rt: ResourceType, arn: str) -> int:
-    from accessdenied.catalog.model import arn_format_regex, arn_format_specificity
-
-    return max(
-        (
-            arn_format_specificity(f)
-            for f in rt.arn_formats
-            if arn_format_regex(f).match(arn)
-        ),
-        default=-1,
-    )
-
-
-def _primary_first(prefix: str, op: str, names: list[str]) -> list[str]:
-    """AWS's AuthorizedActions, the same-named action of the service first.
-
-    Same-named actions of other services (`s3-object-lambda:GetObject` for S3's GetObject,
-    needed only through an Object Lambda access point) are dropped; other entries
-    (`s3:GetObjectVersion`, `iam:PassRole`, ...) are kept in AWS's order.
-    """
-    own = f"{prefix}:{op}".lower()
-    out = [n for n in names if n.lower() == own]
-    for n in names:
-        svc, _, name = n.partition(":")
-        if n.lower() == own or (svc.lower() != prefix.lower() and name.lower() == op):
-            continue
-        out.append(n)
-    return out
-
-
-def _normalise_operation(operation: str) -> str:
-    """`getBucketLocation` / `get_bucket_location` / `GetFunction20150331v2` -> lower key."""
-    op = operation.strip()
-    if "." in op:  # "S3.HeadObject", "s3:GetObject"
-        op = op.rsplit(".", 1)[1]
-    if ":" in op:
-        op = op.rsplit(":", 1)[1]
-    op = op.replace("_", "").replace("-", "")
-    m = _VERSIONED_OP.match(op)
-    if m:
-        op = m.group("op")
-    return op.lower() if op.isalnum() else ""
 
 
 def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
