@@ -21,7 +21,7 @@ import {
 } from "./server";
 import { RESTART_KEYS, readSettings, type Settings } from "./settings";
 import { countDenials, statusText } from "./status";
-import { forwardExecution, TERMINAL_OUTPUT, TerminalIds } from "./terminal";
+import { forwardExecution, TERMINAL_CLOSED, TERMINAL_OUTPUT, TerminalIds } from "./terminal";
 import * as api from "./vscodeapi";
 
 /** Documents the server handles: policies (JSON, YAML, Terraform) and logs. */
@@ -246,6 +246,14 @@ function setUpTerminalCapture(ctx: vscode.ExtensionContext): void {
     integrated.add(e.terminal);
   });
   if (sub2) ctx.subscriptions.push(sub2);
+  // A closed terminal is forgotten by the server (its tail and diagnostics): bounded memory.
+  ctx.subscriptions.push(
+    api.onDidCloseTerminal((t) => {
+      const terminal = ids.known(t);
+      if (!terminal || !client || client.state !== State.Running) return;
+      void client.sendNotification(TERMINAL_CLOSED, { terminal });
+    }),
+  );
   let offered = false;
   ctx.subscriptions.push(
     api.onDidOpenTerminal((t) => {

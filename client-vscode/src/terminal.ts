@@ -2,6 +2,8 @@
 // `accessDenied/terminalOutput` notifications. The server reassembles lines across chunks.
 
 export const TERMINAL_OUTPUT = "accessDenied/terminalOutput";
+/** Sent when a forwarded terminal closes: the server forgets its buffer and diagnostics. */
+export const TERMINAL_CLOSED = "accessDenied/terminalClosed";
 
 export interface TerminalOutputParams {
   /** Stable id of the terminal for this window session (name plus a counter). */
@@ -24,6 +26,11 @@ export function stripAnsi(s: string): string {
 export class TerminalIds<T extends object> {
   private readonly ids = new WeakMap<T, string>();
   private readonly used = new Map<string, number>();
+
+  /** The id already given to `terminal`, if any (never allocates one). */
+  known(terminal: T): string | undefined {
+    return this.ids.get(terminal);
+  }
 
   idFor(terminal: T, name: string): string {
     const known = this.ids.get(terminal);

@@ -49,3 +49,12 @@ test("TerminalIds_are_stable_and_unique", () => {
   assert.equal(ids.idFor(b, "bash"), "bash (2)");
   assert.equal(ids.idFor(a, "bash"), "bash");
 });
+
+test("TerminalIds_known_never_allocates", () => {
+  const ids = new TerminalIds<object>();
+  const a = {};
+  assert.equal(ids.known(a), undefined);
+  assert.equal(ids.idFor({}, "bash"), "bash");
+  assert.equal(ids.idFor(a, "bash"), "bash (2)");
+  assert.equal(ids.known(a), "bash (2)");
+});
