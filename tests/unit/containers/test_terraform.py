@@ -557,3 +557,18 @@ def test_create_flag_count_and_computed_name_are_editable(tmp_path: Path) -> Non
     assert per
     assert per[0].not_editable
     assert "for_each" in per[0].not_editable
+
+
+def test_pathological_nesting_is_a_syntax_error_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 3000 + "]" * 3000
+    text = (
+        'resource "aws_iam_role" "app" {\n  name = "app-role"\n'
+        f"  assume_role_policy = jsonencode({{ Statement = {deep} }})\n}}\n"
+    )
+    with pytest.raises(HclError, match="nested"):
+        parse_hcl(text)
+    root = write(tmp_path, {"main.tf": text})
+    d = denial(_identity("s3:GetObject", "arn:aws:s3:::b/k"))
+    fixes = fix(root, d)
+    assert not [f for f in fixes if f.edits]
+    assert any("not valid HCL" in f.explanation for f in fixes)

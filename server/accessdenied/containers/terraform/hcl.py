@@ -132,6 +132,8 @@ def parse_hcl(text: str) -> HclFile:
             hit = _parse_hcl(text)
         except HclError as exc:
             hit = exc
+        except RecursionError:
+            hit = HclError("expressions nested too deeply to read safely")
         if len(_PARSED) > 512:
             _PARSED.clear()
         _PARSED[text] = hit
