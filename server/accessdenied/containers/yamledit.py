@@ -521,8 +521,22 @@ def _plan_found(
             "insert-statement",
             f"new statement {sid!r}: Statement turned into a list",
         )
-    if isinstance(node, yaml.MappingNode):
-        raise NotEditable(
-            "Statement is a single block mapping; make it a list (`- Effect: ...`) first"
+    if isinstance(node, yaml.MappingNode) and node.value:
+        # A single block mapping becomes the first item of a list: the two spaces
+        # before its first key turn into "- " (its keys keep their columns), then the
+        # new statement follows as the second item.
+        key = node.value[0][0].start_mark.index
+        col = node.value[0][0].start_mark.column
+        if col < 2 or text[key - 2 : key] != "  ":
+            raise NotEditable(
+                "Statement is a single mapping; make it a list (`- Effect: ...`) first"
+            )
+        at = _line_end(text, content_end(text, node))
+        body = render_block(written, style, col)
+        new = style.newline + " " * (col - 2) + "- " + style.newline.join(body)
+        return (
+            (TextEdit(key - 2, key, "- "), TextEdit(at, at, new)),
+            "insert-statement",
+            f"new statement {sid!r}: Statement turned into a list",
         )
     raise NotEditable("Statement is neither a list nor a mapping")

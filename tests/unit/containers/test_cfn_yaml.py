@@ -436,3 +436,40 @@ def test_trust_policy_in_a_one_line_json_string_is_edited_in_place() -> None:
     assert doc["Statement"][-1]["Principal"] == {
         "AWS": "arn:aws:iam::111122223333:role/ci"
     }
+
+
+SINGLE = """Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: orders-api
+      AssumeRolePolicyDocument:
+        Statement:
+          Effect: Allow
+          Principal:
+            Service: ec2.amazonaws.com
+          Action: sts:AssumeRole
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              Effect: Allow
+              Action: s3:ListBucket
+              Resource: '*'
+"""
+
+
+def test_single_block_mapping_statement_becomes_a_list() -> None:
+    plan = _plan(SINGLE)
+    new = apply_edits(SINGLE, plan.edits)
+    assert new == SINGLE.replace(
+        "              Effect: Allow\n              Action: s3:ListBucket\n"
+        "              Resource: '*'\n",
+        "            - Effect: Allow\n              Action: s3:ListBucket\n"
+        "              Resource: '*'\n"
+        "            - Sid: AllowDynamodbGetItem\n"
+        "              Effect: Allow\n"
+        "              Action: dynamodb:GetItem\n"
+        "              Resource: arn:aws:dynamodb:us-east-1:111122223333:table/orders\n",
+    )
+    assert len(plan.after["Statement"]) == 2
