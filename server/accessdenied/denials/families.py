@@ -316,6 +316,8 @@ def _detect_java_fallback(norm: str, out: list[Draft]) -> None:
             or _bodiless(m.group("status"), msg)
         ):
             continue
+        if msg and g.CREDENTIAL_FAILURE.search(msg):
+            continue
         if msg:
             d = Draft(m.start("msg"), m.start("msg") + len(msg), "java")
         else:
@@ -428,8 +430,11 @@ def _detect_botocore_fallback(norm: str, out: list[Draft]) -> None:
         msg = m.group("msg").rstrip()
         if not msg:
             continue  # a message on the next line is found by its own grammar
-        if "NotAuthorized" in code and g.CREDENTIAL_FAILURE.search(msg):
-            continue  # Cognito: wrong credentials, not a missing permission
+        if g.CREDENTIAL_FAILURE.search(msg):
+            # Wrong or expired credentials under an authorization code (Cognito's
+            # NotAuthorizedException, SSO's "Session token not found"): no permission
+            # is missing. Known denial wordings are found by their own grammars.
+            continue
         s = m.start("msg") if msg else m.start()
         e = m.start("msg") + len(msg) if msg else m.end()
         d = Draft(s, e, "envelope")
