@@ -24,7 +24,11 @@ from accessdenied.policy.checks._base import (
     _vx,
     check,
 )
-from accessdenied.policy.checks.conditions import _condition_blocks, parse_operator
+from accessdenied.policy.checks.conditions import (
+    _FAMILIES,
+    _condition_blocks,
+    parse_operator,
+)
 from accessdenied.policy.jsonpos import JsonArray, JsonNode, JsonObject, JsonString
 from accessdenied.policy.model import Finding, Statement
 from accessdenied.policy.yamlpos import IntrinsicString
@@ -705,3 +709,117 @@ def check_arn_missing_region(ctx: Context) -> Iterator[Finding]:
                     f'"{v}" has no region, but every {svc_field} ARN has one: '
                     'put the region in the fourth field (or "*")',
                 )
+
+
+_VPC_KEYS = {
+    "aws:sourcevpc": ("vpc-", "a VPC id such as vpc-1a2b3c4d"),
+    "aws:sourcevpce": ("vpce-", "a VPC endpoint id such as vpce-1a2b3c4d"),
+}
+
+
+@check(
+    "invalid-vpc-format",
+    "error",
+    "an aws:SourceVpc / aws:SourceVpce value that is not a vpc- / vpce- id",
+)
+def check_vpc_format(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for _op, base, key, vals in _condition_blocks(st):
+            spec = _VPC_KEYS.get(key.value.lower())
+            if spec is None or _FAMILIES.get(base or "") != "String":
+                continue
+            prefix, what = spec
+            for n in _strings(vals):
+                v = n.value
+                if isinstance(n, IntrinsicString) or "$" in v or "*" in v or "?" in v:
+                    continue
+                if not v.startswith(prefix) or not re.fullmatch(r"[a-z]+-[0-9a-f]+", v):
+                    yield _f(
+                        "invalid-vpc-format",
+                        n,
+                        f'"{v}" is not {what}: {key.value} never equals it',
+                    )
+
+
+@check(
+    "missing-tag-key",
+    "error",
+    "a tag condition key with nothing after the slash (aws:ResourceTag/)",
+)
+def check_missing_tag_key(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for _op, _base, key, _vals in _condition_blocks(st):
+            name = key.value
+            if name.endswith("/") and "tag/" in name.lower():
+                yield _f(
+                    "missing-tag-key",
+                    key,
+                    f'"{name}" names no tag: add the tag key after the slash '
+                    f'("{name}team")',
+                )
+
+
+_ROLES_ANYWHERE = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
+
+
+@check(
+    "roles-anywhere-trust-actions",
+    "error",
+    "an IAM Roles Anywhere trust without sts:AssumeRole, SetSourceIdentity, TagSession",
+)
+def check_roles_anywhere(ctx: Context) -> Iterator[Finding]:
+    if ctx.policy_type not in (None, "trust"):
+        return
+    for st in ctx.doc.statements:
+        principal = st.elements.get("Principal")
+        if not _allow(st) or not isinstance(principal, JsonObject):
+            continue
+        services = [
+            n
+            for n in _strings(principal.get("Service"))
+            if n.value.lower() == "rolesanywhere.amazonaws.com"
+        ]
+        if not services:
+            continue
+        have = {v.lower() for v in _vx(st, "Action")}
+        if "sts:*" in have or "*" in have:
+            continue
+        missing = [a for a in _ROLES_ANYWHERE if a.lower() not in have]
+        if missing:
+            yield _f(
+                "roles-anywhere-trust-actions",
+                services[0],
+                "IAM Roles Anywhere needs " + ", ".join(missing) + " in this statement",
+            )
+
+
+@check("empty-sid", "info", 'an empty Sid ("")')
+def check_empty_sid(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        node = st.elements.get("Sid")
+        if isinstance(node, JsonString) and node.value == "":
+            yield _f("empty-sid", node, "the Sid is empty: remove it or name it")
+
+
+@check(
+    "missing-qualifier",
+    "warning",
+    "a multivalued condition key without ForAllValues/ForAnyValue",
+)
+def check_missing_qualifier(ctx: Context) -> Iterator[Finding]:
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        for op, base, key, _vals in _condition_blocks(st):
+            if base in (None, "Null") or parse_operator(op.value)[0] is not None:
+                continue
+            ck = cat.condition_key(key.value)
+            if ck is None or not ck.is_multivalued:
+                continue
+            yield _f(
+                "missing-qualifier",
+                op,
+                f'"{key.value}" holds a set of values: say how they compare with '
+                f'"ForAllValues:{op.value}" or "ForAnyValue:{op.value}"',
+            )

@@ -205,6 +205,14 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "bool-multiple-values": (E, ("Invalid condition multiple Boolean",)),
     "federated-principal-not-supported": (E, ("Federated principal not supported",)),
     "arn-missing-region": (E, ("Missing ARN Region",)),
+    "invalid-vpc-format": (E, ("Invalid vpc format", "Invalid vpce format")),
+    "missing-tag-key": (E, ("Missing tag key in condition",)),
+    "roles-anywhere-trust-actions": (
+        E,
+        ("Missing action for roles anywhere trust policy",),
+    ),
+    "empty-sid": (S, ("Empty Sid value",)),
+    "missing-qualifier": (E, ("Missing qualifier",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -216,11 +224,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "Invalid principal key"),
     (E, "Invalid service principal format"),
     (E, "Invalid variable for operator"),
-    (E, "Invalid vpc format"),
-    (E, "Invalid vpce format"),
-    (E, "Missing action for roles anywhere trust policy"),
-    (E, "Missing qualifier"),
-    (E, "Missing tag key in condition"),
     (E, "SCP syntax error NotResource / action wildcard / allow condition"),
     (E, "Unsupported action in policy"),
     (E, "Unsupported condition key for service principal"),
@@ -237,7 +240,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (S, "Allow NotAction with unsupported tag condition key for service"),
     (S, "Allow with unsupported tag condition key for service"),
     (S, "Confirm audience claim type"),
-    (S, "Empty Sid value"),
     (S, "Empty array condition ForAllValues / ForAnyValue / IfExists"),
     (S, "Improve IP range"),
     (S, "Irrelevant condition key in policy"),
