@@ -572,3 +572,47 @@ def test_pathological_nesting_is_a_syntax_error_not_a_crash(tmp_path: Path) -> N
     fixes = fix(root, d)
     assert not [f for f in fixes if f.edits]
     assert any("not valid HCL" in f.explanation for f in fixes)
+
+
+def test_counted_policy_document_and_unknown_owner(tmp_path: Path) -> None:
+    text = (
+        ROLE_TF
+        + """
+variable "create" {
+  type    = bool
+  default = true
+}
+
+variable "other_role" {
+  type = string
+}
+
+data "aws_iam_policy_document" "logs" {
+  count = var.create ? 1 : 0
+  statement {
+    actions   = ["logs:PutLogEvents"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "logs" {
+  count  = var.create ? 1 : 0
+  role   = aws_iam_role.app.id
+  policy = data.aws_iam_policy_document.logs[0].json
+}
+
+resource "aws_iam_role_policy" "unknown" {
+  role   = var.other_role
+  policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+"""
+    )
+    root = write(tmp_path, {"main.tf": text})
+    bindings = terraform_bindings(root / "main.tf", text)
+    names = {(b.logical, b.embed) for b in bindings}
+    assert ("aws_iam_role_policy.logs", "terraform-data") in names
+    # var.other_role is unknown: not bound to every principal.
+    assert all(b.logical != "aws_iam_role_policy.unknown" for b in bindings)
+    d = denial(_identity("logs:CreateLogStream", "*"))
+    out = apply_and_judge(root, d, fix(root, d))
+    assert out["fix"].kind == "extend-statement"

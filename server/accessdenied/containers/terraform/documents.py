@@ -262,7 +262,9 @@ def locate_document(
     if e.kind == "ref" and depth < 4:
         ref = str(e.value)
         m = re.fullmatch(
-            r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.(?:minified_)?json", ref
+            r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?"
+            r"\.(?:minified_)?json",
+            ref,
         )
         if m:
             found = module.data("aws_iam_policy_document", m.group(1))
@@ -429,7 +431,7 @@ class _Owners:
             # The name is computed: the Terraform label is the best guess at it.
             label = re.sub(r"[^A-Za-z0-9+=,.@_-]", "", block.labels[1])
             return tpl[0].format(
-                f"*{label}*", partition="*", region="*", account="*", path="*"
+                f"*{label}*", partition="*", region="*", account="*", path=""
             ), True
         return arn, "UNRESOLVED(" in arn or self._loose(arn)
 
@@ -447,6 +449,14 @@ class _Owners:
             return self.arn_of(f"aws_iam_{what}", target)
         v = self.r.value(e)
         name, guess = _name_pattern(v)
+        if name == "*" and e.kind == "template":
+            pattern = self.r.name_pattern(e)
+            if pattern:
+                name = pattern
+        if name == "*":
+            # Nothing is known of the name: binding it to every principal would
+            # mislead routing, so this owner is not bound at all.
+            return None
         if name.startswith("arn:"):
             return name, guess
         return f"arn:*:iam::*:{what}/{name}", guess
