@@ -228,15 +228,25 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"accessdenied fix: cannot read {policy}: {exc.strerror or exc}")
             return EXIT_USAGE
+        from accessdenied.containers import locate
         from accessdenied.policy import parse_json
 
-        parsed = parse_json(text)
-        if not parsed.errors and not hasattr(parsed.root, "members"):
+        # A template (CloudFormation, SAM, Serverless, Terraform...) is read by its
+        # container; only a standalone policy must be a JSON object.
+        declared = locate(policy.resolve(), text)
+        broken = [b for b in declared if b.kind == "unparsable"]
+        if broken:
+            _err(f"accessdenied fix: {broken[0].reason}; not modified")
+            return EXIT_USAGE
+        parsed = parse_json(text) if not declared else None
+        if parsed is None:
+            pass
+        elif not parsed.errors and not hasattr(parsed.root, "members"):
             _err(
                 f"accessdenied fix: {policy}: not a policy (the top level is not an object)"
             )
             return EXIT_USAGE
-        if parsed.errors or parsed.root is None:
+        if parsed is not None and (parsed.errors or parsed.root is None):
             first = parsed.errors[0] if parsed.errors else None
             where = (
                 f"{policy}:{first.span.start_line}:{first.span.start_column}"

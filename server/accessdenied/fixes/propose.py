@@ -46,6 +46,7 @@ from accessdenied.fixes.synthesize import (
 )
 from accessdenied.policy import check_text, parse_json
 from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
+from accessdenied.workspace.index import principal_forms
 
 logger = logging.getLogger(__name__)
 
@@ -627,7 +628,16 @@ def propose_fixes(
         ]
     resource = denial.resource or "*"
     exp: DenialExplanation | None = None
+    in_template: list[PolicyRef] = []
     if policy is not None:
+        # A template given with --policy: its containers' documents, routed as usual.
+        target = policy.resolve()
+        in_template = [
+            r
+            for r in index.refs
+            if r.path == target and r.embed != "json" and r.kind != "unparsable"
+        ]
+    if policy is not None and not in_template:
         policy_set = index.policy_set_for(denial.principal, resource, denial.action)
         kind = REF_KIND.get(denial.policy_type or "identity", "identity")
         if (denial.action or "").lower().startswith("sts:assumerole"):
@@ -661,6 +671,28 @@ def propose_fixes(
         request = exp.request or _request(denial, resource)
         refs = list(exp.grant_refs)
         route = exp.route
+        if in_template:
+            chosen = [r for r in refs if r in in_template]
+            if not chosen:
+                forms = principal_forms(denial.principal)
+                chosen = [
+                    r
+                    for r in in_template
+                    if r.kind == "identity"
+                    and r.target is not None
+                    and any(arn_matches(r.target, f) for f in forms)
+                ]
+            refs = chosen
+            route = f"{route}; the template given with --policy"
+            if not refs:
+                return [
+                    _explain(
+                        denial,
+                        f"{policy} declares no policy of {denial.principal} that "
+                        "applies to this request",
+                        str(policy),
+                    )
+                ]
     if decision.decision == "explicit_deny":
         return _deny_fixes(denial, decision, policy_set, read_text, request)
     if denial.decision == "explicit":

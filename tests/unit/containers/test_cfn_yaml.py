@@ -473,3 +473,22 @@ def test_single_block_mapping_statement_becomes_a_list() -> None:
         "              Resource: arn:aws:dynamodb:us-east-1:111122223333:table/orders\n",
     )
     assert len(plan.after["Statement"]) == 2
+
+
+def test_fix_policy_option_accepts_the_template(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from accessdenied.cli import main
+
+    root = copy_workspace("cfn-yaml-role", tmp_path)
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    status = main(
+        ["fix", "--log", "logs/denied.log:2", "--policy", "template.yaml", "--write"]
+    )
+    _, err = capsys.readouterr()
+    assert status == 0, err
+    assert "the template given with --policy" in err
+    assert "- dynamodb:GetItem" in (root / "template.yaml").read_text()
