@@ -95,19 +95,28 @@ def parse_operator(op: str) -> tuple[str | None, str | None, bool]:
     return qualifier, base, if_exists
 
 
-def _condition_blocks(
-    st: Statement,
-) -> Iterator[tuple[JsonString, str | None, JsonString, JsonNode | None]]:
-    """(operator node, base operator, key node, values node) of a statement."""
+_Block = tuple[JsonString, str | None, JsonString, JsonNode | None]
+
+
+def _condition_blocks(st: Statement) -> list[_Block]:
+    """(operator node, base operator, key node, values node) of a statement.
+
+    Computed once per statement (many checks walk the conditions).
+    """
+    found: list[_Block] | None = st.cache.get("condition-blocks")
+    if found is not None:
+        return found
+    found = []
     cond = st.elements.get("Condition")
-    if not isinstance(cond, JsonObject):
-        return
-    for om in cond.members:
-        _, base, _ = parse_operator(om.key.value)
-        if not isinstance(om.value, JsonObject):
-            continue
-        for km in om.value.members:
-            yield om.key, base, km.key, km.value
+    if isinstance(cond, JsonObject):
+        for om in cond.members:
+            _, base, _ = parse_operator(om.key.value)
+            if not isinstance(om.value, JsonObject):
+                continue
+            for km in om.value.members:
+                found.append((om.key, base, km.key, km.value))
+    st.cache["condition-blocks"] = found
+    return found
 
 
 @check(
