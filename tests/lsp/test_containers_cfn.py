@@ -36,6 +36,7 @@ async def client(lsp_client: LanguageClient, request, tmp_path_factory):
     (root / ".git").mkdir()
     copy_workspace("cfn-yaml-role", root)
     copy_workspace("sam-function", root)
+    copy_workspace("serverless-provider", root)
     lsp_client.root = root.resolve()  # type: ignore[attr-defined]
     await start_session(
         lsp_client, request.param, root, settings={"logs": {"pollInterval": 0.1}}
@@ -135,3 +136,19 @@ async def test_containers_template_gets_the_was_denied_diagnostic(
     text = template.read_text()
     policies_line = text[: text.index("      Policies:")].count("\n")
     assert diag.range.start.line >= policies_line
+
+
+async def test_containers_serverless_quick_fix_extends_provider_statement(
+    client: LanguageClient,
+):
+    ws = _root(client) / "serverless-provider"
+    config = ws / "serverless.yml"
+    before = config.read_text()
+    after, _ = await _fix_text(
+        client, ws / "logs" / "invoke.log", config, "dynamodb:Query"
+    )
+    assert after == before.replace(
+        "            - dynamodb:GetItem\n",
+        "            - dynamodb:GetItem\n            - dynamodb:Query\n",
+    )
+    assert not log_errors(client)

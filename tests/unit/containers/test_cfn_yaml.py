@@ -492,3 +492,23 @@ def test_fix_policy_option_accepts_the_template(
     assert status == 0, err
     assert "the template given with --policy" in err
     assert "- dynamodb:GetItem" in (root / "template.yaml").read_text()
+
+
+def test_block_style_crlf_and_no_final_newline() -> None:
+    text = (
+        (Path(__file__).parents[2] / "workspaces/cfn-yaml-role/template.yaml")
+        .read_text()
+        .replace("\n", "\r\n")
+    )
+    plan = _plan(text, resource=TABLE + "-history")
+    new = apply_edits(text, plan.edits)
+    assert "\n" not in new.replace("\r\n", "")
+    assert "              - Sid: AllowDynamodbGetItem\r\n" in new
+    # A template whose last line has no line break.
+    tail = LONG.rstrip("\n")
+    plan = _plan(
+        tail, resource="arn:aws:sqs:eu-west-1:1:jobs-dlq", action="sqs:SendMessage"
+    )
+    new = apply_edits(tail, plan.edits)
+    assert new.startswith(tail)
+    assert new.endswith("Resource: arn:aws:sqs:eu-west-1:1:jobs-dlq")
