@@ -512,3 +512,44 @@ def test_block_style_crlf_and_no_final_newline() -> None:
     new = apply_edits(tail, plan.edits)
     assert new.startswith(tail)
     assert new.endswith("Resource: arn:aws:sqs:eu-west-1:1:jobs-dlq")
+
+
+def test_policy_from_a_parameter_is_explained_not_edited(tmp_path: Path) -> None:
+    text = (
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Parameters:\n"
+        "  PolicyJson:\n"
+        "    Type: String\n"
+        "Resources:\n"
+        "  Role:\n"
+        "    Type: AWS::IAM::Role\n"
+        "    Properties:\n"
+        "      RoleName: orders-api\n"
+        "      AssumeRolePolicyDocument: {Statement: []}\n"
+        "      Policies:\n"
+        "        - PolicyName: p\n"
+        "          PolicyDocument: !Ref PolicyJson\n"
+    )
+    [fix] = _one_fix(tmp_path, "t.yaml", text)
+    assert fix.kind == "explain-only"  # type: ignore[attr-defined]
+    assert not fix.edits  # type: ignore[attr-defined]
+    assert "built with Ref (from parameters or conditions)" in fix.explanation  # type: ignore[attr-defined]
+    assert (tmp_path / "t.yaml").read_text() == text
+
+
+def test_s3_source_gets_source_account_too() -> None:
+    from accessdenied.fixes.context import source_condition
+
+    cond = source_condition(
+        "s3.amazonaws.com",
+        {"aws:SourceArn": "arn:aws:s3:::uploads", "aws:SourceAccount": "111122223333"},
+        "resource",
+    )
+    assert cond == {
+        "ArnEquals": {"aws:SourceArn": "arn:aws:s3:::uploads"},
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+    }
+    assert (
+        source_condition("arn:aws:iam::1:role/r", {"aws:SourceArn": "x"}, "resource")
+        is None
+    )
