@@ -678,8 +678,35 @@ _TF_STATEMENT_ATTRS = (
 )
 
 
+_TF_DOC_USE = re.compile(
+    r"^[ \t]*([A-Za-z0-9_]+)[ \t]*=[ \t]*data\.aws_iam_policy_document\."
+    r"([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.json\b",
+    re.M,
+)
+
+
+def _tf_document_uses(text: str) -> dict[str, tuple[str, str | None, str]]:
+    """Data source name -> (type, attachment, source) of the attribute using it.
+
+    `policy = data.aws_iam_policy_document.x.json` inside `resource
+    "aws_s3_bucket_policy"` makes x a bucket policy; the first use wins.
+    """
+    out: dict[str, tuple[str, str | None, str]] = {}
+    for m in _TF_DOC_USE.finditer(text):
+        if m.group(2) in out:
+            continue
+        block_type, owner = _tf_owner(text, m.start())
+        if block_type is None:
+            continue
+        info = _tf_doc_info(text, m.start(), m.group(1), block_type, owner)
+        if info[0] != "other":
+            out[m.group(2)] = info
+    return out
+
+
 def _tf_policy_documents(text: str, lines: LineIndex) -> Iterator[EmbeddedPolicy]:
     """`data "aws_iam_policy_document"` blocks as policy documents (HCL spans)."""
+    uses = _tf_document_uses(text) if "data.aws_iam_policy_document." in text else {}
     for m in _TF_POLICY_DOC.finditer(text):
         p = _Hcl(text, m.end() - 1, lines)
         p.blocks = True
@@ -692,11 +719,18 @@ def _tf_policy_documents(text: str, lines: LineIndex) -> Iterator[EmbeddedPolicy
         ptype = "resource" if principals else "identity"
         if principals and _assume_in(doc_node):
             ptype = "trust"
-        doc = build_document(text, doc_node, tuple(p.errors), ptype, "hcl")
-        # The data source does not say where the document goes: the statements do.
-        doc = replace(
-            doc, type_source=f"content: data.aws_iam_policy_document.{m.group(1)}"
-        )
+        use = uses.get(m.group(1))
+        if use is not None:
+            # Where the document is used says what it is.
+            ptype = use[0]
+            doc = build_document(text, doc_node, tuple(p.errors), ptype, "hcl")
+            doc = replace(doc, type_source=use[2], attachment=use[1])
+        else:
+            # Nothing in this file uses it: the statements say what it is.
+            doc = build_document(text, doc_node, tuple(p.errors), ptype, "hcl")
+            doc = replace(
+                doc, type_source=f"content: data.aws_iam_policy_document.{m.group(1)}"
+            )
         yield EmbeddedPolicy(
             lines.span(m.start(), body.end),
             ptype,

@@ -353,3 +353,54 @@ def test_sam_function_inline_policy_statements_are_checked() -> None:
         f for f in check_text(text, path="template.yaml") if f.code == "unknown-action"
     ]
     assert [f.span.start_line for f in found] == [12]
+
+
+TF_CONTEXT = """\
+resource "aws_s3_bucket_policy" "b" {
+  bucket = "my-bucket"
+  policy = data.aws_iam_policy_document.bucket.json
+}
+
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:root"]
+    }
+  }
+}
+
+resource "aws_organizations_policy" "rcp" {
+  name = "deny-outside"
+  type = "RESOURCE_CONTROL_POLICY"
+  content = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "ec2:*"
+      Resource  = "*"
+    }]
+  })
+}
+"""
+
+
+def test_terraform_context_gives_the_policy_type() -> None:
+    docs = {e.name: e.document for e in find_policies("main.tf", TF_CONTEXT)}
+    bucket = docs["data.aws_iam_policy_document.bucket"]
+    rcp = docs["aws_organizations_policy.rcp.content"]
+    assert bucket is not None
+    assert rcp is not None
+    assert (bucket.policy_type, bucket.attachment) == ("resource", "s3-bucket")
+    assert bucket.type_source == "terraform: aws_s3_bucket_policy.b.policy"
+    assert rcp.policy_type == "rcp"
+    assert rcp.type_source is not None
+    assert "RESOURCE_CONTROL_POLICY" in rcp.type_source
+    codes = {
+        (f.code, f.span.start_line) for f in check_text(TF_CONTEXT, None, "main.tf")
+    }
+    assert ("bucket-policy-resource", 9) in codes
+    assert ("rcp-unsupported", 25) in codes
