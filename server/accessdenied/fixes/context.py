@@ -27,7 +27,6 @@ DEFAULT_KEY_POLICY_NAME = "default key policy (assumed)"
 _REGION = r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d"
 _ENDPOINT = re.compile(rf"\b[a-z0-9-]+[.-]({_REGION})\.amazonaws\.com(?:\.cn)?\b")
 _REGION_WORD = re.compile(rf"(?i)\bregion[\s:=\"']+({_REGION})\b")
-_ANY_REGION = re.compile(rf"\b({_REGION})\b")
 #: Services whose requests are made in us-east-1 whatever the caller's region
 #: (aws:RequestedRegion documentation: global services).
 _GLOBAL = {
@@ -53,9 +52,7 @@ def requested_region(denial: Denial) -> tuple[str | None, str]:
         m = rx.search(text)
         if m:
             return m.group(1), where
-    regions = set(_ANY_REGION.findall(text))
-    if len(regions) == 1:
-        return regions.pop(), "the message"
+    # A bare region-like word (often part of a bucket or stack name) is not evidence.
     return None, ""
 
 
