@@ -390,6 +390,11 @@ CODE_LINE = re.compile(
     # `ErrCodeX = "AccessDenied"`, `ACCESS_DENIED = 'AccessDenied'`.
     r"\(\s*['\"][A-Za-z.]{3,60}['\"]\s*,\s*['\"]|"
     r"\b[A-Za-z_]\w{0,60}\s*:?=\s*['\"][A-Za-z.]{3,60}['\"]\s*[,;)]?\s*$|"
+    # A row of a test table: `    ("User: ... is not authorized ...", "s3:GetObject"),`.
+    r"^[ \t]*[\[({][ \t]*[rbfu]?[\"'][^\"'\n]{8,}[\"'][ \t]*,[^\n]*[\])}][ \t]*,?[ \t]*$|"
+    # An assignment of a message literal in code: `msg = "User: ..."`, `err := "..."`.
+    r"\w[ \t]+=[ \t]+[rbfu]?[\"'](?=[^\"'\n]{0,40}(?:User|not\s*authorized|Access))|"
+    r":=[ \t]*[\"'`]|"
     # Docs of error codes: `| AccessDenied | Access Denied | 403 Forbidden |`.
     r"(?:^|\|)[ \t]*[A-Z][A-Za-z.]{2,60}[ \t]*\|[^|\n]{0,300}\|\s*(?:HTTP\s*)?\d{3}\b[^|\n]{0,30}\|",
     re.MULTILINE,
