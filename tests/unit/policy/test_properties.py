@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accessdenied.policy import check_text, parse_json, parse_policy
-from tests.paths import EXAMPLES, MANAGED_POLICIES
+from tests.paths import EXAMPLES, MANAGED_POLICIES, SHARED
 
 SEEDS = [
     p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("policies/*.json"))
@@ -133,7 +133,19 @@ TEMPLATES = [
 ]
 
 
-@settings(max_examples=60)
+# cfn-lint's fixtures: JSON-string policies in YAML, Fn::If at every level, SAM.
+_PEER_CFN = SHARED / "peers" / "cfn"
+for _name in (
+    "u-identity-string-statements.yaml",
+    "f-bad-resources-iam-iam_policy.yaml",
+    "f-bad-resources-properties-atleastone.yaml",
+    "f-bad-resources-iam-resource_policy.yaml",
+):
+    if (_PEER_CFN / _name).is_file():
+        TEMPLATES.append((_name, (_PEER_CFN / _name).read_text("utf-8")))
+
+
+@settings(max_examples=80)
 @given(
     template=st.sampled_from(TEMPLATES),
     cut=st.floats(0, 1),
