@@ -616,3 +616,26 @@ resource "aws_iam_role_policy" "unknown" {
     d = denial(_identity("logs:CreateLogStream", "*"))
     out = apply_and_judge(root, d, fix(root, d))
     assert out["fix"].kind == "extend-statement"
+
+
+def test_conditional_names_resolve_from_defaults(tmp_path: Path) -> None:
+    text = """variable "use_name_prefix" {
+  type    = bool
+  default = false
+}
+
+variable "name" {
+  type    = string
+  default = "etl"
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.use_name_prefix ? null : var.name
+  name_prefix        = var.use_name_prefix ? "${var.name}-" : null
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+"""
+    root = write(tmp_path, {"main.tf": text})
+    (b,) = terraform_bindings(root / "main.tf", text)
+    assert b.target == "arn:aws:iam::*:role/etl"
+    assert b.confidence == "inferred"

@@ -331,6 +331,43 @@ def _expr(node: Tree[Any], text: str) -> Expr:
     if kind in _REF_TERMS:
         raw = "".join(text[s:e].split())
         return Expr("ref", s, e, raw)
+    if kind == "conditional":
+        parts = _subtrees(node)
+        exprs = [p for p in parts if p.data != "new_line_or_comment"]
+        if len(exprs) == 3:
+            return Expr(
+                "conditional",
+                s,
+                e,
+                text[s:e],
+                items=tuple(_expr(x, text) for x in exprs),
+            )
+    if kind == "binary_op":
+        parts = _subtrees(node)
+        if len(parts) == 2 and parts[1].data == "binary_term":
+            term = _subtrees(parts[1])
+            if len(term) == 2:
+                op = "".join(str(t) for t in term[0].children).strip()
+                return Expr(
+                    "binary",
+                    s,
+                    e,
+                    text[s:e],
+                    name=op,
+                    items=(_expr(parts[0], text), _expr(term[1], text)),
+                )
+    if kind == "unary_op":
+        toks = [c for c in node.children if isinstance(c, Token)]
+        kids = _subtrees(node)
+        if toks and kids:
+            return Expr(
+                "unary",
+                s,
+                e,
+                text[s:e],
+                name=str(toks[0]),
+                items=(_expr(kids[0], text),),
+            )
     if kind in ("for_tuple_expr", "for_object_expr"):
         return Expr("for", s, e, text[s:e])
     return Expr("dynamic", s, e, text[s:e])

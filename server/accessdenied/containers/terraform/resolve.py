@@ -9,7 +9,6 @@ present, else derived from the resource's own arguments (`aws_s3_bucket.b.arn` f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -188,6 +187,20 @@ _SITES: dict[str, tuple[float, list[CallSite]]] = {}
 _STATES: dict[str, tuple[float, State]] = {}
 
 
+def _subdirs(directory: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [
+        directory / n
+        for n in names
+        if not n.startswith(".")
+        and n not in ("node_modules", "cdk.out")
+        and (directory / n).is_dir()
+    ][:200]
+
+
 def call_sites(directory: Path, levels: int = 4) -> list[CallSite]:
     """Module blocks in this or parent directories whose local source is `directory`."""
     key = str(directory.resolve())
@@ -211,11 +224,12 @@ def _call_sites(directory: Path, levels: int) -> list[CallSite]:
     candidates: list[Path] = []
     for _ in range(levels):
         candidates.append(here)
-        # Siblings of the module's parent hold callers too (`envs/prod` -> `../modules`).
-        with contextlib.suppress(OSError):
-            candidates += [
-                here / n for n in sorted(os.listdir(here)) if (here / n).is_dir()
-            ]
+        # Children and grandchildren of each ancestor hold callers too
+        # (`envs/prod` or `examples/basic` -> `../../modules/x`), bounded.
+        for child in _subdirs(here):
+            candidates.append(child)
+            if len(candidates) < 400:
+                candidates += _subdirs(child)
         # Callers live in the same project: never read above its root.
         if here == top or not within(here, top) or here.parent == here:
             break
@@ -468,6 +482,26 @@ class Resolver:
             return self.ref(str(e.value))
         if k == "call":
             return self.call(e)
+        if k == "conditional" and len(e.items) == 3:
+            cond = self.value(e.items[0])
+            if isinstance(cond, bool):
+                return self.value(e.items[1] if cond else e.items[2])
+        if k == "binary" and len(e.items) == 2:
+            a, b = self.value(e.items[0]), self.value(e.items[1])
+            if not (isinstance(a, Unresolved) or isinstance(b, Unresolved)):
+                op = e.name
+                if op == "==":
+                    return a == b
+                if op == "!=":
+                    return a != b
+                if op == "&&" and isinstance(a, bool) and isinstance(b, bool):
+                    return a and b
+                if op == "||" and isinstance(a, bool) and isinstance(b, bool):
+                    return a or b
+        if k == "unary" and e.name == "!" and e.items:
+            v = self.value(e.items[0])
+            if isinstance(v, bool):
+                return not v
         return self._miss(str(e.value or k))
 
     def _miss(self, text: str) -> Unresolved:
@@ -634,7 +668,7 @@ class Resolver:
             return None
         template, arg = tpl
         name = self.arg_string(block, arg, pattern=True) if arg else ""
-        if name is None:
+        if name is None or (arg and not name.strip("*")):
             return None
         path = ""
         if "{path}" in template:
