@@ -884,6 +884,10 @@ def resolver_for(
     """A resolver over the template `text` (TemplateError when it does not parse)."""
     data = load_template(text)
     resources = data.get("Resources")
+    section = data.get("resources")
+    if resources is None and isinstance(section, dict):
+        # serverless.yml: CloudFormation resources live under resources.Resources.
+        resources = section.get("Resources")
     params = data.get("Parameters")
     return TemplateResolver(
         resources if isinstance(resources, dict) else {},

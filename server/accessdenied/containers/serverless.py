@@ -260,6 +260,15 @@ def serverless_bindings(
             f"{where} in {path.name}: the generated role {name} "
             f"(<service>-<stage>-<region>-lambdaRole)",
         )
+    if isinstance(resources, dict):
+        # Roles, policies and resource policies declared as CloudFormation resources.
+        from accessdenied.containers.cloudformation import template_bindings
+
+        out.extend(
+            b
+            for b in template_bindings(path, text, {"Resources": resources}, False)
+            if b.embed == "cfn-yaml"
+        )
     plugins = data.get("plugins")
     plugin_list = plugins.get("modules") if isinstance(plugins, dict) else plugins
     per_function = isinstance(plugin_list, list) and _PER_FUNCTION in plugin_list

@@ -172,3 +172,63 @@ def test_unparsable_serverless_file_is_recorded() -> None:
     [b] = locate(Path("serverless.yml"), "service: x\nprovider: [unclosed\n")
     assert b.kind == "unparsable"
     assert "does not parse" in b.reason
+
+
+WITH_ROLE = """service: jobs
+provider:
+  name: aws
+  iam:
+    role: WorkerRole
+functions:
+  work:
+    handler: w.handler
+resources:
+  Resources:
+    JobsTable:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: jobs
+    WorkerRole:
+      Type: AWS::IAM::Role
+      Properties:
+        RoleName: jobs-worker
+        AssumeRolePolicyDocument:
+          Statement:
+            - Effect: Allow
+              Principal: {Service: lambda.amazonaws.com}
+              Action: sts:AssumeRole
+        Policies:
+          - PolicyName: jobs
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Action: dynamodb:GetItem
+                  Resource: !GetAtt JobsTable.Arn
+"""
+
+
+def test_roles_declared_in_resources_are_cloudformation_documents() -> None:
+    bindings = locate(Path("serverless.yml"), WITH_ROLE)
+    role = next(b for b in bindings if b.kind == "identity")
+    assert role.target == "arn:*:iam::*:role/jobs-worker"
+    assert role.embed == "cfn-yaml"
+    assert role.document is not None
+    assert (
+        role.document["Statement"][0]["Resource"] == "arn:aws:dynamodb:*:*:table/jobs"
+    )
+    container = container_for(role.embed)
+    assert container is not None
+    plan = container.plan_grant(
+        WITH_ROLE,
+        Site(role.embed, "identity", role.span, role.logical),
+        Grant(
+            "identity",
+            ("dynamodb:PutItem",),
+            "arn:aws:dynamodb:us-east-1:111122223333:table/jobs",
+            None,
+        ),
+    )
+    assert plan.fix_kind == "extend-statement"
+    assert "Action: [dynamodb:GetItem, dynamodb:PutItem]" in apply_edits(
+        WITH_ROLE, plan.edits
+    )
