@@ -230,6 +230,21 @@ async def test_bidi_controls_are_neutralised_in_messages(
         assert "\u202e" not in json.dumps(converters.get_converter().unstructure(hover))
 
 
+async def test_bidi_controls_are_neutralised_in_policy_findings(
+    client: LanguageClient,
+) -> None:
+    uri = (_root(client) / "policies" / "bidi.json").as_uri()
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:Get\u202eObject", "Resource": "*"}]}\n'
+    )
+    open_doc(client, uri, text, "json")
+    diags = await diagnostics_for(
+        client, uri, lambda ds: any("<U+202E>" in d.message for d in ds)
+    )
+    assert all("\u202e" not in d.message for d in diags)
+
+
 async def test_config_path_outside_is_a_warning_on_its_line(
     client: LanguageClient,
 ) -> None:

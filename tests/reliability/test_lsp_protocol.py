@@ -139,6 +139,21 @@ async def test_exit_without_shutdown_ends_with_status_1() -> None:
         server.kill()
 
 
+async def test_server_ends_when_the_editor_goes_away(tmp_path: Path) -> None:
+    """stdin closed without shutdown/exit (the editor crashed): the process ends."""
+    server = await _started(tmp_path)
+    try:
+        for i in range(50):  # keep the core threads busy
+            _term(server, f"t{i}", ("x" * 1000 + "\n") * 500)
+        assert server.proc.stdin is not None
+        server.proc.stdin.close()
+        start = time.monotonic()
+        assert await asyncio.wait_for(server.proc.wait(), 10) == 1
+        assert time.monotonic() - start < 10
+    finally:
+        server.kill()
+
+
 def _term(server: RawServer, name: str, data: str, command: str = "aws s3 cp") -> None:
     server.notify(
         "accessDenied/terminalOutput",

@@ -133,3 +133,20 @@ def test_utf16_logs_are_decoded(tmp_path: Path, encoding: str) -> None:
     assert t2.span.start_line == 3
     p = cli("scan", str(path), "--format", "json")
     assert [r["line"] for r in json.loads(p.stdout)["denials"]] == [2, 3]
+
+
+def test_aws_cli_progress_cr_lines_as_the_editor_counts_them(tmp_path: Path) -> None:
+    """aws-cli redraws progress with a bare CR: the LSP watcher counts it as a line
+    break (as editors do), the CLI keeps grep's line numbers."""
+    path = tmp_path / "cp.log"
+    text = (
+        "Completed 1.0 KiB/2.0 KiB (1 KiB/s) with 1 file(s) remaining\r"
+        "Completed 2.0 KiB/2.0 KiB (2 KiB/s) with 1 file(s) remaining\r"
+        f"upload failed: ./k to s3://b/k {DENIAL}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    (lsp,) = LogTail(path, lsp_lines=True).poll()
+    column = text.split("\r")[2].index("User: ") + 1
+    assert (lsp.span.start_line, lsp.span.start_column) == (3, column)
+    (cli_d,) = list(scan_file(path))
+    assert cli_d.span.start_line == 1

@@ -5,7 +5,8 @@
 - A body that is not JSON, and a header block without a usable `Content-Length`, are
   answered with ParseError (-32700, id null); reading resynchronises on the next header.
 - A second `initialize` is rejected with InvalidRequest (-32600); the session goes on.
-- `exit` ends the process at once, whatever core thread is still busy.
+- `exit`, and the end of stdin (the editor went away), end the process at once,
+  whatever core thread is still busy.
 - Documents count lines as LSP does (`\\n`, `\\r\\n`, `\\r` only), not as `str.splitlines`
   does (which also splits at U+2028, U+0085, form feeds...), so incremental edits of
   such text land where the client put them. The same model as `text.LineIndex`.
@@ -143,13 +144,7 @@ class AccessDeniedProtocol(LanguageServerProtocol):
         """End the process now: a busy core thread must not keep it alive."""
         if (user_handler := self.fm.features.get(types.EXIT)) is not None:
             yield user_handler, args, None
-        code = 0 if self._shutdown else 1
-        with _quiet():
-            sys.stdout.flush()
-        with _quiet():
-            sys.stderr.flush()
-        logging.shutdown()
-        os._exit(code)
+        _exit(0 if self._shutdown else 1)
 
 
 class _quiet:
@@ -221,3 +216,14 @@ def start_io(server: Any) -> None:
         pass
     finally:
         server.shutdown()
+    # stdin ended (the editor is gone): do not wait for a busy core thread to finish.
+    _exit(0 if server.protocol._shutdown else 1)
+
+
+def _exit(code: int) -> None:
+    with _quiet():
+        sys.stdout.flush()
+    with _quiet():
+        sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)

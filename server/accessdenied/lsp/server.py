@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 from lsprotocol import types
 from pygls import uris
 from pygls.lsp.server import LanguageServer
@@ -36,6 +37,7 @@ from accessdenied.lsp.services import (
     TerminalBuffer,
 )
 from accessdenied.lsp.settings import Settings
+from accessdenied.text import has_bidi, neutralize_bidi
 from accessdenied.workspace import WorkspaceIndex
 
 if TYPE_CHECKING:
@@ -97,11 +99,28 @@ class DiagnosticStore:
             version = doc.version if doc is not None else None
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=diagnostics, version=version
+                uri=uri, diagnostics=[_visible(d) for d in diagnostics], version=version
             )
         )
         if not diagnostics:
             self._by_uri.pop(uri, None)
+
+
+def _visible(d: types.Diagnostic) -> types.Diagnostic:
+    """`d` with bidi controls in its texts shown as <U+XXXX> (Trojan Source, issue 18)."""
+    if has_bidi(d.message) or any(
+        has_bidi(r.message) for r in d.related_information or ()
+    ):
+        return attrs.evolve(
+            d,
+            message=neutralize_bidi(d.message),
+            related_information=[
+                attrs.evolve(r, message=neutralize_bidi(r.message))
+                for r in d.related_information or ()
+            ]
+            or d.related_information,
+        )
+    return d
 
 
 class AccessDeniedServer(LanguageServer):
