@@ -213,3 +213,37 @@ def test_config_named_trust_policy_and_scp_quota(
     assert [f["code"] for f in findings if f["severity"] == "error"] == [
         "policy-size-quota"
     ]
+
+
+def test_terraform_file_reference_types_the_policy_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket_policy" "b" {\n'
+        '  bucket = "my-bucket"\n'
+        '  policy = file("${path.module}/policies/bucket.json")\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    pol = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "s3:GetObject",
+                "Resource": "*",
+            }
+        ],
+    }
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "bucket.json").write_text(json.dumps(pol, indent=2))
+    (tmp_path / "other.json").write_text(json.dumps(pol, indent=2))
+    assert main(["check", str(tmp_path), *FMT]) == 1
+    findings = _json(capsys)["findings"]
+    assert isinstance(findings, list)
+    hits = {(Path(f["file"]).name, f["code"]) for f in findings}
+    # main.tf says bucket.json is an S3 bucket policy, where Resource "*" is rejected
+    assert ("bucket.json", "bucket-policy-resource") in hits
+    # the same document elsewhere is only known as "some resource policy"
+    assert ("other.json", "bucket-policy-resource") not in hits

@@ -166,6 +166,38 @@ def _config_hints(
     return configs, errors
 
 
+def _key(file: str) -> str:
+    try:
+        return str(Path(file).resolve())
+    except OSError:  # pragma: no cover
+        return file
+
+
+def _iac_hints(files: list[str]) -> dict[str, TypeHint]:
+    """Policy files the checked Terraform files read with file(): typed by their use.
+
+    IaC context comes before the project configuration (it says where the document
+    is deployed).
+    """
+    from accessdenied.policy.detect import terraform_file_references
+    from accessdenied.workspace.policy_types import TypeHint
+
+    out: dict[str, TypeHint] = {}
+    for tf in files:
+        if not tf.endswith(".tf"):
+            continue
+        try:
+            text = _read(tf)
+        except (OSError, UnicodeDecodeError):
+            continue  # reported when the file itself is checked
+        for ref in terraform_file_references(text):
+            target = _key(str(Path(tf).parent / ref.path))
+            out.setdefault(
+                target, TypeHint(ref.policy_type, ref.attachment, ref.source)
+            )
+    return out
+
+
 def _hint_for(configs: list[WorkspaceConfig], file: str) -> TypeHint | None:
     from accessdenied.workspace.policy_types import policy_type_for
 
@@ -188,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
     configs, config_errors = _config_hints(paths) if ptype is None else ([], [])
     for e in config_errors:
         sys.stderr.write(f"accessdenied check: {e} (policy types not read from it)\n")
+    iac_hints = _iac_hints([f for f, _e in files]) if ptype is None else {}
     results: list[tuple[str, str, Finding]] = []
     unreadable = False
     for file, explicit in files:
@@ -197,7 +230,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"accessdenied check: {file}: cannot read: {exc}\n")
             unreadable = True
             continue
-        hint = _hint_for(configs, file) if configs else None
+        hint = iac_hints.get(_key(file)) or (
+            _hint_for(configs, file) if configs else None
+        )
         for f in check_file(file, text, ptype, explicit, hint):
             results.append((file, text, f))
     fmt = args.format

@@ -32,7 +32,14 @@ from accessdenied.policy.yamlpos import parse_yaml
 from accessdenied.policy.yamlpos import resolve_intrinsics as _resolve_intrinsics
 from accessdenied.text import LineIndex, Span
 
-__all__ = ["EmbeddedPolicy", "find_policies", "guess_policy_type", "is_template_path"]
+__all__ = [
+    "EmbeddedPolicy",
+    "FileReference",
+    "find_policies",
+    "guess_policy_type",
+    "is_template_path",
+    "terraform_file_references",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -701,6 +708,47 @@ def _tf_document_uses(text: str) -> dict[str, tuple[str, str | None, str]]:
         info = _tf_doc_info(text, m.start(), m.group(1), block_type, owner)
         if info[0] != "other":
             out[m.group(2)] = info
+    return out
+
+
+_TF_FILE_USE = re.compile(
+    r'^[ \t]*([A-Za-z0-9_]+)[ \t]*=[ \t]*(?:file|templatefile)\(\s*"([^"]+)"', re.M
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReference:
+    """A policy file an IaC file names (`policy = file("policies/bucket.json")`)."""
+
+    path: str  # as written, `${path.module}/` (and `./`) removed; relative to the IaC file
+    policy_type: str
+    attachment: str | None
+    source: str
+
+
+def terraform_file_references(text: str) -> list[FileReference]:
+    """Policy files a Terraform file reads with file()/templatefile(), typed by use."""
+    out: list[FileReference] = []
+    if "file(" not in text:
+        return out
+    for m in _TF_FILE_USE.finditer(text):
+        attr = m.group(1)
+        if attr not in _TF_ATTR_TYPES and attr != "content":
+            continue
+        block_type, owner = _tf_owner(text, m.start())
+        if block_type is None:
+            continue
+        ptype, attach, where = _tf_doc_info(text, m.start(), attr, block_type, owner)
+        if ptype == "other":
+            continue
+        rel = m.group(2)
+        for prefix in ("${path.module}/", "${path.root}/", "./"):
+            rel = rel.removeprefix(prefix)
+        if "${" in rel:
+            continue
+        out.append(
+            FileReference(rel, ptype, attach, where + f' = file("{m.group(2)}")')
+        )
     return out
 
 
