@@ -639,3 +639,40 @@ resource "aws_iam_role" "this" {
     (b,) = terraform_bindings(root / "main.tf", text)
     assert b.target == "arn:aws:iam::*:role/etl"
     assert b.confidence == "inferred"
+
+
+GROUPS = """resource "aws_iam_user" "alice" {
+  name = "alice"
+}
+
+resource "aws_iam_group" "devs" {
+  name = "devs"
+}
+
+resource "aws_iam_group_membership" "devs" {
+  name  = "devs"
+  group = aws_iam_group.devs.name
+  users = [aws_iam_user.alice.name]
+}
+
+resource "aws_iam_group_policy" "devs" {
+  group = aws_iam_group.devs.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = "arn:aws:s3:::dev-bkt" }]
+  })
+}
+"""
+
+
+def test_group_policy_reaches_its_members(tmp_path: Path) -> None:
+    root = write(tmp_path, {"iam.tf": GROUPS})
+    d = denial(
+        _identity(
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::dev-bkt",
+            f"arn:aws:iam::{ACCT}:user/alice",
+        )
+    )
+    out = apply_and_judge(root, d, fix(root, d))
+    assert '["s3:ListBucket", "s3:GetBucketLocation"]' in out["after"]

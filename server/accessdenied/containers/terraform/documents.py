@@ -522,15 +522,25 @@ class _Owners:
                 p = self.principal(b.value(what), what)
                 if p:
                     out.append((p[0], p[1], f"attached by {addr}"))
+            elif rtype == "aws_iam_group_policy_attachment":
+                if names(b.value("policy_arn")):
+                    for arn, guess in self.group_members(b.value("group")):
+                        out.append((arn, guess, f"attached to a group of it by {addr}"))
             elif rtype == "aws_iam_policy_attachment":
                 if not names(b.value("policy_arn")):
                     continue
-                for what in ("roles", "users"):
+                for what in ("roles", "users", "groups"):
                     a = b.attr(what)
                     if a is None:
                         continue
                     items = a.value.items if a.value.kind == "tuple" else (a.value,)
                     for it in items:
+                        if what == "groups":
+                            for arn, guess in self.group_members(it):
+                                out.append(
+                                    (arn, guess, f"attached to a group by {addr}")
+                                )
+                            continue
                         p = self.principal(it, what[:-1])
                         if p:
                             out.append((p[0], p[1], f"attached by {addr}"))
@@ -548,6 +558,46 @@ class _Owners:
                     )
                     if p:
                         out.append((p[0], p[1], f"attached by {addr}"))
+        return out
+
+    def _group_name(self, e: Expr | None) -> str | None:
+        if e is None:
+            return None
+        target = self._referenced(e, "aws_iam_group")
+        if target is not None:
+            return self.r.arg_string(target, "name")
+        v = self.r.value(e)
+        return v if isinstance(v, str) else None
+
+    def group_members(self, group: Expr | None) -> list[tuple[str, bool]]:
+        """Users of a group (aws_iam_group_membership, aws_iam_user_group_membership)."""
+        name = self._group_name(group)
+        if name is None:
+            return []
+        out: list[tuple[str, bool]] = []
+        for _path, b in self.module.blocks("resource"):
+            rtype = b.labels[0] if b.labels else ""
+            if rtype == "aws_iam_group_membership":
+                if self._group_name(b.value("group")) != name:
+                    continue
+                users = b.value("users")
+                for it in (
+                    users.items if users is not None and users.kind == "tuple" else ()
+                ):
+                    p = self.principal(it, "user")
+                    if p:
+                        out.append(p)
+            elif rtype == "aws_iam_user_group_membership":
+                groups = b.value("groups")
+                items = (
+                    groups.items
+                    if groups is not None and groups.kind == "tuple"
+                    else ()
+                )
+                if any(self._group_name(g) == name for g in items):
+                    p = self.principal(b.value("user"), "user")
+                    if p:
+                        out.append(p)
         return out
 
 
@@ -726,6 +776,19 @@ def _policies_of(
                     f"inline_policy of {address}",
                     guess,
                 )
+        return
+    if rtype == "aws_iam_group_policy":
+        p = block.attr("policy")
+        members = owners.group_members(block.value("group"))
+        if p is not None and members:
+            yield (
+                "identity",
+                [m[0] for m in members],
+                "policy",
+                p.value,
+                f"{address} (group policy of {len(members)} user(s))",
+                any(m[1] for m in members),
+            )
         return
     if rtype in ("aws_iam_role_policy", "aws_iam_user_policy"):
         what = "role" if rtype == "aws_iam_role_policy" else "user"
