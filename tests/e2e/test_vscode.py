@@ -142,6 +142,7 @@ def test_vscode_problems_hover_quickfix(tmp_path: Path) -> None:
         shots = tmp_path / "shots"
         shots.mkdir()
         drive_env = dict(env)
+        drive_env["AD_LOGS_DIR"] = str(tmp_path / "user-data" / "logs")
         drive = subprocess.run(
             [
                 str(tools.NODE24),

@@ -4,7 +4,7 @@
 // Flaky key presses are retried; assertions (waits for what must appear) never are.
 //   node drive.mjs URL OUT_DIR   (env: AD_HOVER_TEXT, AD_FIX_TEXT, AD_DENIAL_TEXT regexes)
 import { chromium } from "playwright-core";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const [url, outDir] = process.argv.slice(2);
 // Only the server's hover says "Principal" (capitalised); the diagnostic text above it does not.
@@ -28,6 +28,19 @@ async function pressUntil(keys, target, tries = 3, timeout = 5000) {
   for (let i = 0; ; i++) {
     for (const k of keys) await page.keyboard.press(k);
     try { await target.waitFor({ timeout }); return; } catch (e) { if (i >= tries - 1) throw e; }
+  }
+}
+
+// Waits until the extension's log file (AD_LOGS_DIR, session dir, exthostN, accessdenied.accessdenied) matches.
+async function waitForExtensionLog(pattern, timeout) {
+  const dir = process.env.AD_LOGS_DIR;
+  if (!dir) throw new Error("AD_LOGS_DIR is not set");
+  const logs = () => readdirSync(dir, { recursive: true })
+    .filter((f) => /exthost\d*\/accessdenied\.accessdenied\/AccessDenied\.log$/.test(f))
+    .map((f) => `${dir}/${f}`);
+  for (const end = Date.now() + timeout; ; await page.waitForTimeout(200)) {
+    if (logs().some((f) => pattern.test(readFileSync(f, "utf8")))) return;
+    if (Date.now() > end) throw new Error(`the extension never logged ${pattern} (${logs().join(", ") || "no log file"})`);
   }
 }
 
@@ -119,9 +132,9 @@ try {
   const terminalTab = page.locator(".part.panel .action-label", { hasText: /^Terminal$/ }).first();
   await terminalTab.click();
   await xterm.waitFor({ timeout: 15000 });
-  // Shell integration is up once VS Code decorates the prompt; a command typed before that is
-  // not reported to extensions at all.
-  await page.locator(".terminal-wrapper.active .terminal-command-decoration").first().waitFor({ timeout: 30000 });
+  // A command typed before shell integration is up is not reported to extensions at all: wait
+  // for the extension's own log line (its LogOutputChannel file under the user-data dir).
+  await waitForExtensionLog(/shell integration active, capture on/, 60000);
   step("shell integration");
   await xterm.click();
   await page.keyboard.type("sleep 1; cat logs/terminal.log");
