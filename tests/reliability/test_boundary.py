@@ -216,3 +216,35 @@ def test_fix_allow_outside_reads_evaluates_but_never_writes_outside(
     assert main(argv) == 2
     assert _snapshot(other) == before
     assert "is outside the workspace" in capsys.readouterr().err
+
+
+def test_utf8_bom_policy_is_indexed_and_fixed_through_the_index(
+    layout: tuple[Path, Path],
+) -> None:
+    ws, _other = layout
+    (ws / "policies").mkdir()
+    policy = ws / "policies" / "app-role.json"
+    policy.write_bytes(b"\xef\xbb\xbf" + EMPTY.encode())
+    info = build_index(ws).file_info(policy)
+    assert info is not None
+    assert info.document == json.loads(EMPTY)
+    assert main(["fix", "--denial-text", DENIAL, "--write"]) == 0
+    data = policy.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf{")
+    assert json.loads(data[3:])["Statement"][0]["Action"] == "s3:PutObject"
+
+
+def test_fix_refuses_a_policy_with_two_statement_keys(
+    layout: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws, _other = layout
+    (ws / "policies").mkdir()
+    policy = ws / "policies" / "app-role.json"
+    text = (
+        '{"Version": "2012-10-17", "Statement": [], "Statement": '
+        '[{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}\n'
+    )
+    policy.write_text(text, encoding="utf-8")
+    assert main(["fix", "--denial-text", DENIAL, "--write"]) == 1
+    assert policy.read_text(encoding="utf-8") == text
+    assert "not applied" in capsys.readouterr().err

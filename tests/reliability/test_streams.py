@@ -150,3 +150,12 @@ def test_aws_cli_progress_cr_lines_as_the_editor_counts_them(tmp_path: Path) -> 
     assert (lsp.span.start_line, lsp.span.start_column) == (3, column)
     (cli_d,) = list(scan_file(path))
     assert cli_d.span.start_line == 1
+
+
+def test_hover_table_cells_escape_pipes_and_bidi() -> None:
+    from accessdenied.lsp import convert
+
+    assert convert.table_cell("a|b") == "`a\\|b`"
+    assert convert.table_cell("x\u202ey") == "`x<U+202E>y`"
+    # Rendered as "*x*<U+2066>": the marker is escaped like any other angle bracket.
+    assert convert.escape_markdown("*x*\u2066") == "\\*x\\*\\<U+2066\\>"
