@@ -213,6 +213,15 @@ def resource_expr(
     return None
 
 
+#: Role construct ids that constructs create for themselves -> the owner's method.
+ROLE_CHILDREN = {
+    "ServiceRole": "addToRolePolicy",  # lambda.Function, and most service constructs
+    "Role": "addToRolePolicy",  # codebuild.Project, sfn.StateMachine, ...
+    "TaskRole": "addToTaskRolePolicy",  # ecs.TaskDefinition
+    "ExecutionRole": "addToExecutionRolePolicy",  # ecs.TaskDefinition
+}
+
+
 def _cdk_path(res: Mapping[str, Any]) -> str | None:
     meta = res.get("Metadata")
     if isinstance(meta, dict) and isinstance(meta.get("aws:cdk:path"), str):
@@ -479,10 +488,15 @@ def cdk_bindings(path: Path, text: str) -> list[Binding]:
             parts = cdk_path.split("/")
             if parts and parts[-1] == "Resource":
                 parts = parts[:-1]
-            if len(parts) >= 3 and parts[-1] == "ServiceRole":
-                owner_id, method = parts[-2], "addToRolePolicy"
-            else:
-                owner_id, method = parts[-1], "addToPolicy"
+            owner_id, method = parts[-1], "addToPolicy"
+            child = ROLE_CHILDREN.get(parts[-1]) if len(parts) >= 3 else None
+            if child is not None and (
+                parts[-1] != "Role"
+                or isinstance(find_construct(sources, parts[-2], language), list)
+            ):
+                # A construct's own role (Function ServiceRole, TaskDefinition TaskRole,
+                # Project Role, ...): the fix goes through the owning construct.
+                owner_id, method = parts[-2], child
             stmts: list[Any] = []
             for b in docs.get(logical, []):
                 st = (b.document or {}).get("Statement")

@@ -190,3 +190,54 @@ def test_cdk_fix_all_one_edit_for_the_stack_file(tmp_path: Path) -> None:
     assert change.path == root / "lib" / "orders-stack.ts"
     assert change.after.count("handler.addToRolePolicy(") == 2
     assert change.after.count("import * as iam from") == 1
+
+
+def test_cdk_task_definition_role_goes_through_its_owner(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "app"
+    (root / "lib").mkdir(parents=True)
+    (root / "cdk.out").mkdir()
+    (root / ".git").mkdir()
+    (root / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}\n')
+    (root / "lib" / "svc.ts").write_text(
+        "import * as cdk from 'aws-cdk-lib';\n"
+        "import * as ecs from 'aws-cdk-lib/aws-ecs';\n"
+        "import * as iam from 'aws-cdk-lib/aws-iam';\n\n"
+        "export class Svc extends cdk.Stack {\n"
+        "  constructor(scope: cdk.App, id: string) {\n"
+        "    super(scope, id);\n"
+        "    const taskDef = new ecs.FargateTaskDefinition(this, 'TaskDef', { cpu: 256 });\n"
+        "  }\n}\n"
+    )
+    template = {
+        "Resources": {
+            "TaskDefTaskRole1EDB4A67": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                },
+                "Metadata": {"aws:cdk:path": "Svc/TaskDef/TaskRole/Resource"},
+            }
+        }
+    }
+    (root / "cdk.out" / "Svc.template.json").write_text(json.dumps(template))
+    principal = (
+        "arn:aws:sts::111122223333:assumed-role/Svc-TaskDefTaskRole1EDB4A67-Q1w2E3/t"
+    )
+    path, _before, after = _apply(
+        root.resolve(),
+        "sqs:SendMessage",
+        "arn:aws:sqs:us-east-1:111122223333:q",
+        principal,
+    )
+    assert "    taskDef.addToTaskRolePolicy(new iam.PolicyStatement({\n" in after
