@@ -234,7 +234,7 @@ def test_cdk_task_definition_role_goes_through_its_owner(tmp_path: Path) -> None
     principal = (
         "arn:aws:sts::111122223333:assumed-role/Svc-TaskDefTaskRole1EDB4A67-Q1w2E3/t"
     )
-    path, _before, after = _apply(
+    _path, _before, after = _apply(
         root.resolve(),
         "sqs:SendMessage",
         "arn:aws:sqs:us-east-1:111122223333:q",
