@@ -337,4 +337,90 @@ def _child(node: yaml.Node, key: Any) -> yaml.Node:
     raise EditError("internal: the edited document was not found")
 
 
+class NewInlinePolicyContainer:
+    """A role or user without policy documents: `Policies:` added to its Properties."""
+
+    def plan_grant(self, text: str, site: Site, grant: Grant) -> Plan:
+        """Append a `Policies` property holding one inline policy with the statement."""
+        from accessdenied.containers.yamledit import (
+            _line_end,
+            content_end,
+            detect_yaml_style,
+            render_block,
+        )
+
+        if site.span is None or site.logical is None:
+            raise EditError("the role's position in the template is unknown")
+        _, props = document_at(text, site.span)
+        if (
+            not isinstance(props, yaml.MappingNode)
+            or props.flow_style
+            or not props.value
+        ):
+            raise NotEditable("the Properties are not a block mapping")
+        if any(getattr(k, "value", None) == "Policies" for k, _ in props.value):
+            raise NotEditable("the role already has Policies")
+        resolver = resolver_for(text)
+        references = acyclic_references(
+            template_references(resolver), resolver.resources, site.logical
+        )
+        stmt, written, ref = written_statement(grant, set(), references)
+        style = detect_yaml_style(text, props)
+        col = props.value[0][0].start_mark.column
+        dash = col + style.seq_indent
+        inner = dash + 2
+        doc = render_block(
+            {"Version": "2012-10-17", "Statement": "__STATEMENTS__"},
+            style,
+            inner + style.unit,
+        )
+        body = render_block(written, style, inner + style.unit + style.seq_indent + 2)
+        seq = " " * (inner + style.unit + style.seq_indent) + "- "
+        stmt_lines = [seq + body[0], *body[1:]]
+        doc_lines: list[str] = []
+        for line in doc:
+            if line.rstrip().endswith("__STATEMENTS__"):
+                # The placeholder marks where the Statement list goes.
+                doc_lines.append(line.replace(" " + _q("__STATEMENTS__", style), ""))
+                doc_lines.extend(stmt_lines)
+            else:
+                doc_lines.append(line)
+        lines = [
+            "",
+            " " * col + "Policies:",
+            " " * dash + "- PolicyName: " + _q(f"{site.logical}-granted", style),
+            " " * inner + "PolicyDocument:",
+            " " * (inner + style.unit) + doc_lines[0],
+            *doc_lines[1:],
+        ]
+        at = _line_end(text, content_end(text, props))
+        edit = TextEdit(at, at, style.newline.join(lines))
+        known: dict[str, str] = {}
+        if ref is not None:
+            key = f"{ref.logical}.{ref.attribute}" if ref.attribute else ref.logical
+            known[key] = base_arn(grant.resource, ref)
+        how = (
+            f"new statement {stmt['Sid']!r} in a new inline policy "
+            f"{site.logical}-granted of {site.logical}"
+        )
+        return finish(
+            text,
+            site.span[0],
+            (edit,),
+            "insert-statement",
+            stmt,
+            how,
+            {"Version": "2012-10-17", "Statement": []},
+            known,
+            doc_path=("Policies", 0, "PolicyDocument"),
+        )
+
+
+def _q(value: str, style: Any) -> str:
+    from accessdenied.containers.yamledit import scalar
+
+    return scalar(value, style, False)
+
+
 register(("cfn-yaml",), CfnYamlContainer())
+register(("cfn-new-inline-policy",), NewInlinePolicyContainer())

@@ -792,6 +792,39 @@ def template_bindings(
                 f"key policy of AWS::KMS::Key {logical} in {path.name} (key id unknown "
                 "until deployed)",
             )
+    if embed == "cfn-yaml":
+        # A role or user with no policy document in the template: the fix adds an
+        # inline policy (`Policies:`) to its Properties.
+        with_docs = {(b.target, b.kind) for b in out}
+        res_spans = resources.get(SPANS) if isinstance(resources, dict) else None
+        for logical, target in principals.items():
+            if (target, "identity") in with_docs:
+                continue
+            res = resources[logical]
+            props = res.get("Properties")
+            spans = res.get(SPANS)
+            sp = spans.get("Properties") if isinstance(spans, dict) else None
+            if not isinstance(props, dict) or sp is None or res_spans is None:
+                continue
+            out.append(
+                Binding(
+                    kind="identity",
+                    target=target,
+                    logical=logical,
+                    document={"Version": "2012-10-17", "Statement": []},
+                    span=(int(sp[0]), int(sp[1])),
+                    file=path,
+                    origin="cloudformation",
+                    embed="cfn-new-inline-policy",
+                    confidence="guess" if "*" in target.split("/")[-1] else "inferred",
+                    reason=(
+                        f"{res.get('Type')} {logical} in {path.name} has no policy "
+                        "document in the template (a new inline policy is added; "
+                        "managed policies it may have are not in the workspace)"
+                    ),
+                    references=refs,
+                )
+            )
     return out
 
 

@@ -553,3 +553,42 @@ def test_s3_source_gets_source_account_too() -> None:
         source_condition("arn:aws:iam::1:role/r", {"aws:SourceArn": "x"}, "resource")
         is None
     )
+
+
+NO_DOCS = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+  Worker:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: orders-api
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: lambda.amazonaws.com
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+"""
+
+
+def test_role_without_policy_documents_gets_an_inline_policy(tmp_path: Path) -> None:
+    [fix] = _one_fix(tmp_path, "t.yaml", NO_DOCS)
+    assert fix.verified, fix.explanation  # type: ignore[attr-defined]
+    new = apply_edits(NO_DOCS, fix.edits)  # type: ignore[attr-defined]
+    assert new == NO_DOCS + (
+        "      Policies:\n"
+        "        - PolicyName: Worker-granted\n"
+        "          PolicyDocument:\n"
+        '            Version: "2012-10-17"\n'
+        "            Statement:\n"
+        "              - Sid: AllowDynamodbGetItem\n"
+        "                Effect: Allow\n"
+        "                Action: dynamodb:GetItem\n"
+        "                Resource: !GetAtt Table.Arn\n"
+    )
