@@ -6,6 +6,7 @@ duplicate Statement keys, bidi controls and config paths outside the workspace."
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import re
 import stat
@@ -120,8 +121,7 @@ async def _log_actions(
             context=types.CodeActionContext(diagnostics=[diag]),
         )
     )
-    assert result is not None
-    actions = [_as_action(a) for a in result]
+    actions = [_as_action(a) for a in result or []]
     out = []
     for a in actions:
         if a.edit is None and a.disabled is None and a.data is not None:
@@ -253,6 +253,42 @@ async def test_config_path_outside_is_a_warning_on_its_line(
     assert diag.code == "path-outside-workspace"
     assert diag.range.start.line == 14  # line 15 of the file, 0-based
     assert "outside the workspace" in diag.message
+
+
+async def test_outside_policy_is_never_an_edit_target(client: LanguageClient) -> None:
+    outside = (_root(client).parent / "outside.json").as_uri()
+    actions = await _log_actions(client, "out", denial("out-role"))
+    for a in actions:
+        if a.edit is not None:
+            changes = a.edit.document_changes or []
+            uris = [c.text_document.uri for c in changes]  # type: ignore[union-attr]
+            assert outside not in uris
+            assert outside not in (a.edit.changes or {})
+
+
+async def test_allow_outside_reads_reads_but_still_refuses_the_edit(
+    client: LanguageClient,
+) -> None:
+    """Last in the module: it switches the machine-scoped setting on."""
+    client.set_configuration(
+        {"logs": {"include": []}, "policy": {"allowOutsideReads": True}},
+        section="accessdenied",
+    )
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    reason = "outside the workspace folders; not edited"
+    for attempt in range(40):
+        actions = await _log_actions(client, f"out{attempt}", denial("out-role"))
+        refused = [a for a in actions if "outside.json" in a.title and a.edit is None]
+        if refused:
+            break
+        await asyncio.sleep(0.25)
+    else:
+        raise AssertionError("the outside policy was never considered")
+    for a in refused:
+        why = a.disabled.reason if a.disabled else a.title
+        assert reason in why
 
 
 async def test_no_errors_logged(client: LanguageClient) -> None:

@@ -79,7 +79,11 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
             token = None
     started = time.perf_counter()
     try:
-        index: WorkspaceIndex | None = await ls.in_thread(build_index, root)
+        # Outside the workspace only with the user's explicit (machine-scoped) setting.
+        outside = ls.settings.policy.allow_outside_reads
+        index: WorkspaceIndex | None = await ls.in_thread(
+            build_index, root, None, None, outside
+        )
     except Exception:
         logger.exception("indexing the workspace failed")
         index = None
@@ -145,6 +149,12 @@ class IndexingFeature(Feature):
         # Give the index a moment so that the first log diagnostics already point at
         # policy files; a slow index only delays the enrichment, never the denials.
         await self.server.indexes.wait(INDEX_WAIT)
+
+    async def settings_changed(self) -> None:
+        index = self.server.index
+        wanted = self.server.settings.policy.allow_outside_reads
+        if index is not None and index.allow_outside != wanted:
+            schedule(self.server, delay=0.0)
 
     async def saved(self, uri: str) -> None:
         if self.server.kinds.get(uri) == "policy":

@@ -69,6 +69,8 @@ class PolicySettings:
     """Seconds to wait after the last edit before re-checking a policy document."""
     denial_diagnostics: bool = True
     """Show "was denied" diagnostics on the policy that should grant a denied request."""
+    allow_outside_reads: bool = False
+    """Read (never edit) policy files that the project config or IaC names outside the workspace folders; off: such entries are warnings, not followed."""
 
 
 @dataclass
