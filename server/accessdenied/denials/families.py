@@ -99,7 +99,7 @@ def _detect_core(norm: str, out: list[Draft], joins: tuple[int, ...] = ()) -> No
             start = before.start()
             principal = before.group("principal") or before.group("bare")
         line_s, line_e = line_bounds(norm, m.start(), m.end())
-        if g.CODE_LINE.search(norm, line_s, line_e):
+        if g.is_code_line(norm, line_s, line_e):
             continue
         d = Draft(start, after.end(), "iam")
         d.principal = clean_token(principal)
@@ -374,7 +374,7 @@ def _detect_js_bodiless(norm: str, out: list[Draft], ix: WindowIndex) -> None:
         ):
             continue
         last_header = m.start()
-        d = Draft(m.start(), m.end(), "js-bodiless")
+        d = Draft(m.start(), m.end(), "js-props")
         d.error_code = m.group("code")
         d.request_id = _js_request_id(norm, max(0, m.start() - 600))
         found.append(d)

@@ -385,20 +385,48 @@ AWS_CONTEXT = re.compile(
 CODE_LINE = re.compile(
     r"except\s|catch\s*\(|instanceof|errorRegex|/User:\(|\(\.\*\)|\bimport\b|"
     r"\bclass\s+\w+|==\s*['\"]|case\s+['\"]|throw\s+new\b|new\s+\w{0,60}Exception\(|"
-    r"raise\s+\w{0,60}\(|assert\w{0,20}\(|expect\(|\.(?:error|warn|info|debug)\(\s*['\"]|"
-    # Test tables and error-code constants: `("AccessDenied", "Access Denied", 403),`,
-    # `ErrCodeX = "AccessDenied"`, `ACCESS_DENIED = 'AccessDenied'`.
+    r"raise\s+\w{0,60}\(|assert\w{0,20}\(|expect\(|\.(?:error|warn|info|debug)\(\s*['\"]"
+)
+# Test tables and error-code constants: `("AccessDenied", "Access Denied", 403),`,
+# `ErrCodeX = "AccessDenied"`, and rows `    ("User: ... is not authorized ...", "x"),`.
+CODE_TABLE = re.compile(
     r"\(\s*['\"][A-Za-z.]{3,60}['\"]\s*,\s*['\"]|"
-    r"\b[A-Za-z_]\w{0,60}\s*:?=\s*['\"][A-Za-z.]{3,60}['\"]\s*[,;)]?\s*$|"
-    # A row of a test table: `    ("User: ... is not authorized ...", "s3:GetObject"),`.
-    r"^[ \t]*[\[({][ \t]*[rbfu]?[\"'][^\"'\n]{8,}[\"'][ \t]*,[^\n]*[\])}][ \t]*,?[ \t]*$|"
-    # An assignment of a message literal in code: `msg = "User: ..."`, `err := "..."`.
-    r"\w[ \t]+=[ \t]+[rbfu]?[\"'](?=[^\"'\n]{0,40}(?:User|not\s*authorized|Access))|"
-    r":=[ \t]*[\"'`]|"
-    # Docs of error codes: `| AccessDenied | Access Denied | 403 Forbidden |`.
-    r"(?:^|\|)[ \t]*[A-Z][A-Za-z.]{2,60}[ \t]*\|[^|\n]{0,300}\|\s*(?:HTTP\s*)?\d{3}\b[^|\n]{0,30}\|",
+    r"^[ \t]*[\[({][ \t]*[rbfu]?[\"'][^\"'\n]{8,}[\"'][ \t]*,[^\n]*[\])}][ \t]*,?[ \t]*$",
     re.MULTILINE,
 )
+# Assignments of a literal in code: `ACCESS_DENIED = 'AccessDenied'`, `msg = "User: ..."`,
+# `err := "..."`.
+CODE_ASSIGN = re.compile(
+    r"\b[A-Za-z_]\w{0,60}\s*:?=\s*['\"][A-Za-z.]{3,60}['\"]\s*[,;)]?\s*$|"
+    r"\w[ \t]+=[ \t]+[rbfu]?[\"'](?=[^\"'\n]{0,40}(?:User|not\s*authorized|Access))|"
+    r":=[ \t]*[\"'`]",
+    re.MULTILINE,
+)
+# Docs of error codes: `| AccessDenied | Access Denied | 403 Forbidden |`.
+CODE_DOC_TABLE = re.compile(
+    r"(?:^|\|)[ \t]*[A-Z][A-Za-z.]{2,60}[ \t]*\|[^|\n]{0,300}\|\s*(?:HTTP\s*)?\d{3}\b"
+    r"[^|\n]{0,30}\|",
+    re.MULTILINE,
+)
+
+
+def is_code_line(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] (one line) is source code or an error-code doc, not output.
+
+    The costlier patterns run only when the character they need is on the line.
+    """
+    if CODE_LINE.search(text, start, end):
+        return True
+    line = text[start:end]
+    if ("(" in line or "[" in line or "{" in line) and CODE_TABLE.search(
+        text, start, end
+    ):
+        return True
+    if "=" in line and CODE_ASSIGN.search(text, start, end):
+        return True
+    return line.count("|") >= 3 and bool(CODE_DOC_TABLE.search(text, start, end))
+
+
 # Authentication failures that reuse an authorization code (Cognito NotAuthorizedException):
 # wrong credentials, not a missing permission.
 CREDENTIAL_FAILURE = re.compile(

@@ -46,6 +46,10 @@ def _claim(drafts: list[Draft]) -> list[Draft]:
     return kept
 
 
+# How far an error's printed props can follow its message line (stack frames between).
+_JS_DUMP = 4000
+
+
 def _scan_normalized(norm: str, joins: tuple[int, ...] = ()) -> list[Draft]:
     ix = WindowIndex(norm)
     kept = _claim(detect(norm, joins, ix))
@@ -53,6 +57,15 @@ def _scan_normalized(norm: str, joins: tuple[int, ...] = ()) -> list[Draft]:
     filtered: list[Draft] = []
     for i, d in enumerate(kept):
         nxt = kept[i + 1] if i + 1 < len(kept) else None
+        if (
+            d.family == "js-props"
+            and filtered
+            and d.start - filtered[-1].end < _JS_DUMP
+        ):
+            # util.inspect props printed after the error line and its stack: the same
+            # error, already reported; they only add its request id.
+            filtered[-1].request_id = filtered[-1].request_id or d.request_id
+            continue
         if (
             d.family == "envelope"
             and nxt is not None
@@ -85,6 +98,7 @@ _CODE_SENSITIVE = frozenset(
         "sqs",
         "s3-disabled",
         "js-bodiless",
+        "js-props",
         "go-v1-empty",
         "go-v2",
         "kms",
@@ -105,7 +119,7 @@ def _negative(d: Draft, ix: WindowIndex) -> bool:
         return True  # a bare "Forbidden: Forbidden" from some other HTTP client
     if d.family in _CODE_SENSITIVE:
         ls, le = line_bounds(ix.norm, d.start, d.end)
-        if g.CODE_LINE.search(ix.norm, ls, le):
+        if g.is_code_line(ix.norm, ls, le):
             return True
     span = 300 if d.family in ("iam", "ec2+iam") and d.action and d.principal else 1500
     return ix.negative_near(d.start - span, d.end + span)
