@@ -150,6 +150,29 @@
           (save-some-buffers t)
           (ad-put :modified (vconcat (delete-dups edit-uris)))))
       (ad-step "quick fix applied and saved")
+      ;; Logs that appear after start, in directories that did not exist (eglot watches
+      ;; neither): the `accessdenied run' wrapper's .accessdenied/terminal.log, and build/out.log.
+      (setq default-directory (file-name-as-directory (project-root (eglot--project server))))
+      (let* ((run-cmd (append (butlast cmd) '("run" "--" "cat" "logs/terminal.log")))
+             (status (apply #'call-process (car run-cmd) nil nil nil (cdr run-cmd))))
+        (ad-put :wrapper_status status))
+      (make-directory "build" t)
+      (with-temp-file "build/out.log"
+        (insert "Error: reading S3 object: operation error S3: GetObject, https response error "
+                "StatusCode: 403, RequestID: 5N2K, api error AccessDenied: User: "
+                "arn:aws:sts::111122223333:assumed-role/app-role/ci is not authorized to "
+                "perform: s3:GetObject on resource: \"arn:aws:s3:::acme-private/a.txt\" "
+                "because no identity-based policy allows the s3:GetObject action\n"))
+      (let ((seen (lambda (suffix)
+                    (cl-some (lambda (n) (and (string-suffix-p suffix (plist-get n :uri))
+                                              (> (plist-get n :count) 0)))
+                             (plist-get ad-out :notifications)))))
+        (ad-wait (lambda () (and (funcall seen "/.accessdenied/terminal.log")
+                                 (funcall seen "/build/out.log")))
+                 15)
+        (ad-put :wrapper_log_seen (if (funcall seen "/.accessdenied/terminal.log") t :false))
+        (ad-put :build_log_seen (if (funcall seen "/build/out.log") t :false)))
+      (ad-step "new logs")
       ;; eglot-shutdown's sequence (shutdown request, exit notification), but waiting up to
       ;; 2 s to see whether the server exits by itself (eglot itself kills it after 100 ms).
       (let ((proc (jsonrpc--process server)) (start nil))
