@@ -46,7 +46,8 @@ def test_fix_all_log_one_diff_per_file_and_exit_0(
     assert '+        Action   = ["dynamodb:GetItem", "dynamodb:PutItem"]' in out
     assert '+        Resource = "${aws_s3_bucket.r.arn}/daily/report.csv"' in out
     assert err.count("fixed: ") == 2
-    assert "kms:GenerateDataKey" in err  # the labelled variant is named
+    # reports-bkt is managed here without SSE-KMS: no kms:GenerateDataKey follow-up.
+    assert "kms:GenerateDataKey" not in err
     assert (workspace / "main.tf").read_text() == before  # a diff only
 
 
@@ -135,3 +136,26 @@ def test_dependent_actions_variant(workspace: Path) -> None:
     labelled = [o for o in result.outcomes if o.dependent]
     assert {o.denial.action for o in labelled} >= {"iam:PassRole"}
     assert result.outcomes[0].fixed
+
+
+def test_dependent_kms_follows_the_bucket_encryption(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "s3.tf").write_text(
+        'resource "aws_kms_key" "data" {\n  description = "data"\n}\n\n'
+        'resource "aws_s3_bucket" "enc" {\n  bucket = "enc-bkt"\n}\n\n'
+        'resource "aws_s3_bucket_server_side_encryption_configuration" "enc" {\n'
+        "  bucket = aws_s3_bucket.enc.id\n  rule {\n"
+        "    apply_server_side_encryption_by_default {\n"
+        '      sse_algorithm     = "aws:kms"\n'
+        "      kms_master_key_id = aws_kms_key.data.arn\n    }\n  }\n}\n\n"
+        'resource "aws_s3_bucket" "plain" {\n  bucket = "plain-bkt"\n}\n'
+    )
+    index = build_index(tmp_path)
+    (enc,) = scan_text(_denial("s3:PutObject", "arn:aws:s3:::enc-bkt/k"))
+    deps = {x.action: (x.resource, why) for x, why in dependent_denials(enc, index)}
+    assert "kms:GenerateDataKey" in deps
+    assert "s3.tf:9" in deps["kms:GenerateDataKey"][1]
+    (plain,) = scan_text(_denial("s3:PutObject", "arn:aws:s3:::plain-bkt/k"))
+    assert all(
+        x.action != "kms:GenerateDataKey" for x, _ in dependent_denials(plain, index)
+    )

@@ -99,7 +99,7 @@ def run_all(args: argparse.Namespace) -> int:
             (dep.action, dep.resource, why)
             for o in result.outcomes
             if o.fixed
-            for dep, why in dependent_denials(o.denial)
+            for dep, why in dependent_denials(o.denial, index)
         }
         for action, resource, why in sorted(extra, key=str):
             _err(

@@ -112,9 +112,38 @@ def _key(d: Denial) -> tuple[str, str, str, str]:
     )
 
 
-def dependent_denials(d: Denial) -> list[tuple[Denial, str]]:
-    """The requests AWS will make next for this one (catalog + known follow-ups)."""
+def _s3_kms(
+    d: Denial, index: WorkspaceIndex | None
+) -> tuple[bool, str | None, str] | None:
+    """(uses KMS, key ARN, where) for the denied object's bucket when the workspace says."""
+    if index is None or not (d.resource or "").startswith("arn:"):
+        return None
+    arn = parse_arn(d.resource or "")
+    if arn is None or arn.service != "s3" or not arn.resource:
+        return None
+    bucket = arn.resource.split("/", 1)[0]
+    try:
+        from accessdenied.containers.terraform.encryption import bucket_encryption
+
+        enc = bucket_encryption(index.files, bucket)
+    except Exception:  # the variant is a hint; a reader problem must not stop it
+        logger.exception("bucket encryption lookup failed")
+        return None
+    if enc is None:
+        return None
+    return enc.kms, enc.key_arn, enc.where
+
+
+def dependent_denials(
+    d: Denial, index: WorkspaceIndex | None = None
+) -> list[tuple[Denial, str]]:
+    """The requests AWS will make next for this one (catalog + known follow-ups).
+
+    With `index`, a bucket managed in the workspace decides the SSE-KMS follow-ups:
+    its key when it uses KMS, none when it does not.
+    """
     out: list[tuple[Denial, str]] = []
+    s3_kms = _s3_kms(d, index) if (d.action or "").lower().startswith("s3:") else None
     action = (d.action or "").lower()
     info = parse_principal(d.principal or "")
     arn = parse_arn(d.resource or "")
@@ -127,7 +156,15 @@ def dependent_denials(d: Denial) -> list[tuple[Denial, str]]:
     for denied, dep, template, why in _NEXT:
         if action == denied and dep.lower() not in seen:
             seen.add(dep.lower())
-            out.append((_derived(d, dep, template.format(**fields)), why))
+            resource = template.format(**fields)
+            if dep.startswith("kms:") and s3_kms is not None:
+                kms, key, where = s3_kms
+                if not kms:
+                    continue  # the bucket (configured at `where`) does not use SSE-KMS
+                if key:
+                    resource = key
+                why = f"{why} (the bucket's default encryption at {where})"
+            out.append((_derived(d, dep, resource), why))
     try:
         from accessdenied.catalog import load_catalog
 
@@ -221,7 +258,7 @@ def fix_all(
             first[k] = d
             queue.append((d, False))
             if variant == "with-dependent-actions":
-                for dep, _why in dependent_denials(d):
+                for dep, _why in dependent_denials(d, index):
                     dk = _key(dep)
                     if dk not in first:
                         first[dk] = dep
