@@ -82,7 +82,9 @@ STRONG = re.compile(b"|".join(b"(?:" + p + b")" for p in STRONG_PATTERNS))
 # placeholders (which may contain a space) count as one token part.
 _TOK = (
     r"(?:<(?!/)[^<>\n\"`]{0,40}>|\[[^\[\]\n\"`]{1,40}\](?=[:/])|(?<=:)\"[^\"\n:]{1,40}\"(?=:)"
-    r"|[^\s\"'`<>\)\]\[,;])"
+    r"|[^\s\"'`<>\)\]\[,;]"
+    # A stray space before an ARN's colon, as redaction leaves it (`xxxx :user/bob`).
+    r"|(?<=[\w*\]>}])[ ](?=:[a-z][\w-]{0,40}/))"
 )
 # An opening or closing quote mark around a token (markdown code, quoted values).
 _Q = r"[`'\"]?"
