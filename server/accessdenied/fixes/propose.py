@@ -196,8 +196,27 @@ def related_requests(
         if ":" in r:
             head, _, tail = r.rpartition(":")
             resources.add(f"{head}:other-{tail}")
+    # The closest neighbours first (the sample is cut at `limit`): another caller, the
+    # same action on sibling resources, the same service acting for another source.
+    first: list[Request] = [
+        Request(
+            "arn:aws:iam::999988887777:role/someone-else",
+            request.action,
+            request.resource,
+        )
+    ]
+    source = {k.lower(): k for k in request.context}.get("aws:sourcearn")
+    if source is not None:
+        others = {k: v for k, v in request.context.items() if k != source}
+        first.append(replace(request, context=others))
+        first.append(
+            replace(
+                request,
+                context={**others, source: "arn:aws:sns:us-east-1:999988887777:other"},
+            )
+        )
     out = []
-    for a in sorted(actions):
+    for a in sorted(actions, key=lambda a: (a != request.action, a)):
         for res in sorted(resources):
             if (a, res) != (request.action, request.resource):
                 out.append(
@@ -209,14 +228,7 @@ def related_requests(
                         request.context,
                     )
                 )
-    out.append(
-        Request(
-            "arn:aws:iam::999988887777:role/someone-else",
-            request.action,
-            request.resource,
-        )
-    )
-    return out[:limit]
+    return (first + out)[:limit]
 
 
 def _as_list_of_dicts(value: Any) -> list[dict[str, Any]]:
