@@ -254,3 +254,37 @@ def test_lsp_diagnostic_message_is_redacted() -> None:
         f"{PRINCIPAL} was denied s3:GetObject on {RESOURCE}: "
         "no statement in an identity-based policy allows it"
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and FIFOs")
+@pytest.mark.parametrize("trap", ["dir-symlink", "log-symlink", "fifo"])
+def test_run_never_writes_its_log_outside_or_into_a_fifo(
+    tmp_path: Path, trap: str
+) -> None:
+    """A cloned repo's `.accessdenied` (or its terminal.log) pointing elsewhere, or a
+    FIFO in its place: `run` refuses the log (exit 2, clear message, nothing written)."""
+    ws, outside = tmp_path / "ws", tmp_path / "outside"
+    ws.mkdir()
+    outside.mkdir()
+    if trap == "dir-symlink":
+        os.symlink(outside, ws / ".accessdenied")
+        why = "outside the working directory; not written"
+    else:
+        (ws / ".accessdenied").mkdir()
+        log = ws / ".accessdenied" / "terminal.log"
+        if trap == "log-symlink":
+            os.symlink(outside / "t.log", log)
+            why = "a symbolic link; not followed"
+        else:
+            os.mkfifo(log)
+            why = "a FIFO, not a regular file"
+    p = subprocess.run(
+        [sys.executable, "-m", "accessdenied", "run", "--", "echo", "hi"],
+        cwd=ws,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert p.returncode == 2
+    assert why in p.stderr.decode()
+    assert list(outside.iterdir()) == []

@@ -13,6 +13,7 @@ import contextlib
 import os
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,50 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+def _open_log(path: Path, explicit: bool) -> IO[bytes]:
+    """Open the tee log for appending without ever writing outside or blocking.
+
+    The default log (`.accessdenied/terminal.log`, inside a possibly hostile checkout)
+    must stay inside the working directory: a symlinked `.accessdenied` or log pointing
+    elsewhere is refused, as is any log that is not a regular file (a FIFO would block
+    the command, a device would swallow it). An explicit --log may be a symlink.
+    """
+    from accessdenied import safeio
+
+    flags = (
+        os.O_WRONLY
+        | os.O_APPEND
+        | os.O_CREAT
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+    )
+    if not explicit:
+        if not safeio.is_within(path.parent, (Path.cwd(),)):
+            raise OSError(
+                f"{path.parent} resolves to {os.path.realpath(path.parent)}, "
+                "outside the working directory; not written"
+            )
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        if path.is_symlink():
+            raise OSError("a symbolic link; not followed (it could point anywhere)")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        raise OSError(f"{safeio.kind_of(mode)}, not a regular file")
+    fd = os.open(path, flags, 0o644)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{safeio.kind_of(st.st_mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "ab")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command and return its exit status."""
     cmd = list(args.command)
@@ -106,10 +151,10 @@ def run(args: argparse.Namespace) -> int:
     log_path = Path(args.log) if args.log else Path.cwd() / DEFAULT_LOG
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(log_path, "ab")  # noqa: SIM115 - closed in finally
+        log = _open_log(log_path, explicit=bool(args.log))
     except OSError as exc:
         sys.stderr.write(
-            f"accessdenied run: cannot open log {log_path}: {exc.strerror}\n"
+            f"accessdenied run: cannot open log {log_path}: {exc.strerror or exc}\n"
         )
         return 2
     sys.stdout.flush()
