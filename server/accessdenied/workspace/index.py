@@ -222,8 +222,16 @@ class WorkspaceIndex:
         """A new index with `changed_paths` (created, modified or deleted) re-read."""
         files = dict(self.files)
         config_changed = False
-        for raw in changed_paths:
-            path = Path(raw).resolve()
+        paths = [Path(raw).resolve() for raw in changed_paths]
+        # A Terraform module is one directory: a change to one .tf file can change what
+        # its siblings' documents resolve to (names, references, call-site variables).
+        modules = {p.parent for p in paths if p.suffix == ".tf"}
+        paths += [
+            p
+            for p in files
+            if p.suffix == ".tf" and p.parent in modules and p not in paths
+        ]
+        for path in paths:
             if path.name in (".accessdenied.toml", "pyproject.toml"):
                 config_changed = True
                 continue

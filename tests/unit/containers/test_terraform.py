@@ -676,3 +676,26 @@ def test_group_policy_reaches_its_members(tmp_path: Path) -> None:
     )
     out = apply_and_judge(root, d, fix(root, d))
     assert '["s3:ListBucket", "s3:GetBucketLocation"]' in out["after"]
+
+
+def test_index_update_rereads_the_whole_module(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "roles.tf": 'resource "aws_iam_role" "app" {\n  name = "old-name"\n'
+            '  assume_role_policy = "{}"\n}\n',
+            "policy.tf": 'resource "aws_iam_role_policy" "p" {\n'
+            "  role   = aws_iam_role.app.id\n"
+            '  policy = jsonencode({ Version = "2012-10-17", Statement = [] })\n}\n',
+        },
+    )
+    index = build_index(root)
+    assert index.policies_for(f"arn:aws:iam::{ACCT}:role/old-name")
+    (root / "roles.tf").write_text(
+        (root / "roles.tf").read_text().replace("old-name", "new-name")
+    )
+    index = index.updated([root / "roles.tf"])
+    assert not index.policies_for(f"arn:aws:iam::{ACCT}:role/old-name")
+    assert [
+        r.name for r in index.policies_for(f"arn:aws:iam::{ACCT}:role/new-name")
+    ] == ["aws_iam_role_policy.p"]
