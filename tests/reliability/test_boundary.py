@@ -248,3 +248,16 @@ def test_fix_refuses_a_policy_with_two_statement_keys(
     assert main(["fix", "--denial-text", DENIAL, "--write"]) == 1
     assert policy.read_text(encoding="utf-8") == text
     assert "not applied" in capsys.readouterr().err
+
+
+def test_fix_stderr_has_no_terminal_escapes(
+    layout: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws, _other = layout
+    (ws / "policies").mkdir()
+    (ws / "policies" / "app-role.json").write_text(EMPTY, encoding="utf-8")
+    denial = DENIAL.replace("acme/k", "acme/k\x1b]0;pwned\x07\x1b[2J")
+    main(["fix", "--denial-text", denial])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err

@@ -80,3 +80,19 @@ def test_directory_with_symlink_loops_terminates_and_names_them(
         assert (
             f"{name}: cannot read: [Errno 40] Too many levels of symbolic links" in err
         )
+
+
+def test_check_text_output_has_no_terminal_escapes_or_bidi(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "esc.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+        '"s3:Get\\u001b]0;pwned\\u0007Object\\u202e", "Resource": "*"}]}',
+        encoding="utf-8",
+    )
+    assert main(["check", "esc.json"]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
+    assert '"s3:GetObject<U+202E>" is not an action' in out

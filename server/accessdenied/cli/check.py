@@ -256,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_text(results: list[tuple[str, str, Finding]], nfiles: int) -> None:
     from accessdenied.cli.output import Painter, use_color
+    from accessdenied.text import strip_controls
 
     p = Painter(use_color())
     colour = {"error": p.red, "warning": p.yellow, "info": p.cyan, "hint": p.dim}
@@ -263,9 +264,11 @@ def _print_text(results: list[tuple[str, str, Finding]], nfiles: int) -> None:
     for file, _text, f in results:
         s = f.span
         sev = colour.get(f.severity, p.dim)(f.severity)
+        # Messages quote policy text: no terminal escapes or bidi controls (issue 18).
+        message = strip_controls(f.message).replace("\n", " ")
         out.write(
-            f"{p.bold(file)}:{s.start_line}:{s.start_column}: {sev} "
-            f"{f.message} {p.dim('[' + f.code + ']')}\n"
+            f"{p.bold(strip_controls(file))}:{s.start_line}:{s.start_column}: {sev} "
+            f"{message} {p.dim('[' + f.code + ']')}\n"
         )
     counts: dict[str, int] = {}
     for _file, _text, f in results:

@@ -75,7 +75,11 @@ def add_parser(sub: Any) -> None:
 
 
 def _err(msg: str) -> None:
-    sys.stderr.write(msg.rstrip("\n") + "\n")
+    # Messages quote log and policy text: credentials masked, no terminal escapes.
+    from accessdenied.denials import redact
+    from accessdenied.text import strip_controls
+
+    sys.stderr.write(strip_controls(redact(msg.rstrip("\n"))) + "\n")
 
 
 def _split_log(spec: str) -> tuple[Path, int | None]:
