@@ -77,6 +77,7 @@ STRONG_PATTERNS: tuple[bytes, ...] = (
     rb"error code 403",  # Kotlin SDK: `Service returned error code 403: Forbidden`
 )
 STRONG = re.compile(b"|".join(b"(?:" + p + b")" for p in STRONG_PATTERNS))
+STRONG_TEXT = re.compile(STRONG.pattern.decode("ascii"))  # the same, on decoded text
 
 # A token of a principal/resource: no whitespace or quotes; `<account id>`-style
 # placeholders (which may contain a space) count as one token part.

@@ -125,22 +125,32 @@ def _negative(d: Draft, ix: WindowIndex) -> bool:
     return ix.negative_near(d.start - span, d.end + span)
 
 
-def _prefilter_hits(text: str) -> list[int]:
+def _prefilter_hits(text: str, confirm: bool) -> list[int]:
+    """Literal hits; with `confirm`, only those a STRONG pattern confirms nearby."""
     hits: list[int] = []
+    strong = g.STRONG_TEXT.search
     for lit in g.PREFILTER_LITERALS:
         i = text.find(lit)
         while i != -1:
+            if confirm and not strong(text, max(0, i - 160), i + len(lit) + 160):
+                i = text.find(lit, i + len(lit))
+                continue
             hits.append(i)
+            if not confirm and len(text) <= SMALL_TEXT:
+                break  # one hit is enough: a small text is normalized whole
             i = text.find(lit, i + WINDOW_CONTEXT)
     hits.sort()
     return hits
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
-    hits = _prefilter_hits(text)
+    # A pasted snippet is parsed whole on any literal (recall first: wraps inside words);
+    # in a large text only confirmed hits open a window, as in the file scanner.
+    small = len(text) <= SMALL_TEXT
+    hits = _prefilter_hits(text, confirm=not small)
     if not hits:
         return []
-    if len(text) <= SMALL_TEXT:
+    if small:
         return [(0, len(text))]
     wins: list[tuple[int, int]] = []
     for h in hits:
