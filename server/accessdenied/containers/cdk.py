@@ -369,8 +369,18 @@ class CdkContainer:
         if language == "python":
             method = re.sub(r"(?<!^)([A-Z])", r"_\1", method).lower()
         start, end = site.span
-        if text[start:end].strip() == "" or end > len(text):
-            raise EditError("the construct moved (the source changed since cdk synth?)")
+        stmt_text = str(info.get("statement") or "")
+        if stmt_text and text[start:end] != stmt_text and text.count(stmt_text) == 1:
+            # Earlier edits (an added import) moved it: the same statement, found again.
+            start = text.index(stmt_text)
+            end = start + len(stmt_text)
+        if end > len(text) or (stmt_text and text[start:end] != stmt_text):
+            # An unsaved buffer or an edit since indexing: the offsets no longer point at
+            # the construct, so nothing is planned rather than something misplaced.
+            raise EditError(
+                "the construct's source changed since the workspace was indexed; "
+                "save the file (or re-run) and try again"
+            )
         line_start = start
         indent = re.match(r"[ \t]*", text[line_start:]).group(0)  # type: ignore[union-attr]
         quote = (
@@ -531,6 +541,7 @@ def cdk_bindings(path: Path, text: str) -> list[Binding]:
                     "method": method,
                     "refs": refs,
                     "file": str(c.file),
+                    "statement": (_read(c.file) or "")[c.start : c.end],
                 }
             out.append(
                 Binding(
