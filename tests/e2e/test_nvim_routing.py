@@ -185,3 +185,51 @@ def test_nvim_denial_and_first_fix_name_the_deciding_document(
     assert changed == [want], changed
     json.loads(want.read_text())
     assert _simulate(ws, case) == "allowed", want.read_text()
+
+
+CODECS = {"utf-16": ("utf-16-le", 2), "utf-8": ("utf-8", 1), "utf-32": ("utf-32-le", 4)}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: denials in unopened logs carry code-point columns whatever the "
+    "negotiated position encoding (start 117 where UTF-16 needs 119)",
+)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_nvim_unopened_log_columns_follow_position_encoding(
+    encoding: str, tmp_path: Path
+) -> None:
+    """A denial in a log that is not open, after non-ASCII text (BMP and astral characters):
+    the LSP range, read in the negotiated position encoding, covers exactly the denial."""
+    ws = tmp_path / "e2e-utf16"
+    shutil.copytree(WORKSPACES / "e2e-utf16", ws)
+    out = tmp_path / "out.json"
+    env = _env(tmp_path, out)
+    env.update(
+        AD_E2E_MODE="unopened",
+        AD_E2E_UNOPENED="/logs/deploy.log",
+        AD_E2E_ENCODING=encoding,
+    )
+    proc = subprocess.run(
+        _argv(_nvim("0.11"), headless=True, log="policies/app-role.json"),
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert out.exists(), f"driver wrote no result: {proc.stderr[-2000:]}"
+    result = json.loads(out.read_text())
+    assert result.get("ok"), f"{result.get('error')}\n{proc.stderr[-2000:]}"
+    assert result["offset_encoding"] == encoding, result
+    assert result["unopened"]["loaded"] is False, "the log was open after all"
+    rng = result["unopened"]["lsp"]["range"]
+    assert rng["start"]["line"] == rng["end"]["line"] == 1, rng
+    line = (ws / "logs" / "deploy.log").read_text(encoding="utf-8").splitlines()[1]
+    codec, width = CODECS[encoding]
+    units = line.encode(codec)
+    start, end = rng["start"]["character"], rng["end"]["character"]
+    covered = units[width * start : width * end].decode(codec)
+    assert covered.startswith("User: arn:aws:sts::"), (covered, rng)
+    assert covered.endswith("allows the s3:PutObject action"), (covered, rng)

@@ -41,6 +41,9 @@ if not vim.env.AD_E2E_SETUP_EARLY then
     require("accessdenied").setup({
       cmd = vim.fn.json_decode(vim.env.AD_E2E_CMD),
       settings = { accessdenied = { aws = { liveMode = false } } },
+      -- $AD_E2E_ENCODING: offer only this position encoding (as VS Code offers only utf-16).
+      capabilities = vim.env.AD_E2E_ENCODING
+        and { general = { positionEncodings = { vim.env.AD_E2E_ENCODING } } } or nil,
     })
   end)
   if not ok then return fail("setup: " .. tostring(err)) end
@@ -72,6 +75,29 @@ if vim.env.AD_E2E_MODE == "terminal" then
   end
   out.terminal_diagnostic = found
   step("terminal diagnostics")
+  return finish(0)
+end
+
+if vim.env.AD_E2E_MODE == "unopened" then
+  -- Diagnostics the server publishes for a log that is not open ($AD_E2E_UNOPENED, a path
+  -- suffix): the whole LSP diagnostic as received (0.10+ keeps it in user_data.lsp).
+  local suffix = vim.env.AD_E2E_UNOPENED
+  local found
+  if not vim.wait(20000, function()
+    for _, d in ipairs(vim.diagnostic.get()) do
+      local name = vim.api.nvim_buf_get_name(d.bufnr)
+      if name:sub(-#suffix) == suffix and d.user_data and d.user_data.lsp then
+        found = { path = name, loaded = vim.api.nvim_buf_is_loaded(d.bufnr), lsp = d.user_data.lsp }
+        return true
+      end
+    end
+    return false
+  end, 50) then
+    return fail("no diagnostics for the unopened " .. suffix)
+  end
+  out.unopened = found
+  out.offset_encoding = require("accessdenied").clients()[1].offset_encoding
+  step("unopened log diagnostics")
   return finish(0)
 end
 
