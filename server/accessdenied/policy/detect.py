@@ -402,7 +402,11 @@ def _embedded_any(
             arg = node.members[0].value
             tpl = arg.items[0] if isinstance(arg, JsonArray) and arg.items else arg
             if isinstance(tpl, JsonString) and tpl.value.lstrip().startswith("{"):
-                return _embedded_string(text, tpl, ptype, name, kind, where, attach)
+                # Its ${...} are CloudFormation substitutions (policy variables are
+                # written ${!aws:username} there): the checks are told so.
+                return _embedded_string(
+                    text, tpl, ptype, name, kind, where + " (Fn::Sub)", attach
+                )
         if fn is not None and not _has_if(node):
             # A Ref/GetAtt/ImportValue policy: nothing to read statically.
             return EmbeddedPolicy(node.span, ptype, name, kind, None, None)

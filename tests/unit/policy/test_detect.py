@@ -404,3 +404,18 @@ def test_terraform_context_gives_the_policy_type() -> None:
     }
     assert ("bucket-policy-resource", 9) in codes
     assert ("rcp-unsupported", 25) in codes
+
+
+def test_sub_json_string_policy_variables_are_cloudformation_references() -> None:
+    text = (
+        "Resources:\n"
+        "  P:\n"
+        "    Type: AWS::IAM::ManagedPolicy\n"
+        "    Properties:\n"
+        "      PolicyDocument: !Sub |\n"
+        '        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
+        '          "Action": "s3:GetObjekt",\n'
+        '          "Resource": "arn:aws:s3:::${Bucket}-${AWS::AccountId}/${!aws:username}"}]}\n'
+    )
+    found = [(f.code, f.span.start_line) for f in check_text(text, path="t.yaml")]
+    assert found == [("unknown-action", 7)]

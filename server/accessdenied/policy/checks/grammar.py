@@ -367,8 +367,11 @@ def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
 def check_invalid_variable(ctx: Context) -> Iterator[Finding]:
     if ctx.doc.version != "2012-10-17":
         return  # reported by variable-unsupported-version
-    if (ctx.doc.type_source or "").startswith("terraform") or ctx.doc.source == "hcl":
+    source = ctx.doc.type_source or ""
+    if source.startswith("terraform") or ctx.doc.source == "hcl":
         return  # "${...}" is Terraform interpolation there (policy variables: "&{...}")
+    if "(Fn::Sub)" in source:
+        return  # a Fn::Sub template: "${...}" are CloudFormation's
     for st in ctx.doc.statements:
         nodes = [n for k in _VAR_ELEMENTS for n in _sx(st, k)]
         for _op, _base, _key, vals in _condition_blocks(st):
