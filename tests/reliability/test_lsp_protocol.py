@@ -85,8 +85,12 @@ async def test_second_initialize_is_rejected_and_the_session_goes_on() -> None:
             "Parse error: bad Content-Length header '999999999999'",
         ),
         (b"Content-Length: 5\r\n\r\n{nope", "Parse error: Expecting property name"),
+        (
+            b"Content-Length: 400000\r\n\r\n" + b"[" * 200000 + b"]" * 200000,
+            "Parse error: JSON nested too deeply",
+        ),
     ],
-    ids=["letters", "negative", "missing", "huge", "bad-json"],
+    ids=["letters", "negative", "missing", "huge", "bad-json", "deep-nesting"],
 )
 async def test_bad_frames_get_a_parse_error_not_silence(
     frame: bytes, message: str

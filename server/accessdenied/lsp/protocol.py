@@ -185,7 +185,10 @@ async def run(
             protocol.parse_error(bad or "missing Content-Length header")
             bad = None
             continue
-        body = await reader.readexactly(length) if length else b""
+        try:
+            body = await reader.readexactly(length) if length else b""
+        except asyncio.IncompleteReadError:
+            break  # stdin ended inside a body: the client is gone
         length = None
         if not body:
             protocol.parse_error("empty body")
@@ -194,6 +197,10 @@ async def run(
             message = json.loads(body, object_hook=protocol.structure_message)
         except ValueError as exc:
             protocol.parse_error(str(exc))
+            continue
+        except RecursionError:
+            # `[[[[...` nested deeper than the parser's stack: refused, not fatal.
+            protocol.parse_error("JSON nested too deeply")
             continue
         try:
             protocol.handle_message(message)
