@@ -361,6 +361,9 @@ def _detect_js_bodiless(norm: str, out: list[Draft], ix: WindowIndex) -> None:
         d.request_id = _js_request_id(norm, m.end())
         svc = g.JS_SERVICE.search(norm, m.end(), m.end() + 3000)
         d.service_hint = svc.group("service") if svc else None
+        op = g.JS_OPERATION.search(norm, m.end(), m.end() + 3000)
+        if op:
+            d.operation = op.group("op") or op.group("op2")
         found.append(d)
     headers = [d.start for d in found]
     for m in g.JS_PROPS.finditer(norm):

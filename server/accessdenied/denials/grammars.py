@@ -23,6 +23,7 @@ PREFILTER_LITERALS: tuple[str, ...] = (
     "have access to the model",
     "could not be used to assume",
     "Code: 403",  # bodiless 403 envelopes: Java `Status Code: 403`, Go v2 `StatusCode: 403`
+    "UnknownError",  # JS SDK v3 bodiless 403: `403: UnknownError`
 )
 
 # Byte patterns that confirm a literal hit is worth parsing: every family contains one, the
@@ -55,7 +56,12 @@ STRONG_PATTERNS: tuple[bytes, ...] = (
     rb"AuthorizationError",
     rb"Encoded" + _SEP + rb"authorization" + _SEP + rb"failure",
     rb"ForbiddenException",
-    rb"Forbidden(?::" + _SEP + rb"(?:Forbidden|null)|\\?[\"']|" + _SEP + rb"\(Service)",
+    rb"403:" + _SEP + rb"UnknownError",  # JS SDK v3, bodiless HEAD 403
+    rb"Forbidden(?::"
+    + _SEP
+    + rb"(?:Forbidden|null|UnknownError)|\\?[\"']|"
+    + _SEP
+    + rb"\(Service)",
     rb"(?:operation:|api error|Error Code)" + _SEP + rb"Forbidden",
     rb"not"
     + _SEP
@@ -283,8 +289,14 @@ BODILESS_MESSAGES = frozenset(
 )
 # JS SDK v2: `Forbidden: null` (or `[Forbidden: null]`), then the error's util.inspect props.
 JS_BODILESS = re.compile(
-    r"(?<![\w.$])\[?(?P<code>Forbidden|AccessDenied(?:Exception)?|UnauthorizedOperation"
-    r"|AuthorizationError):[ \t]*null\]?(?![\w-])"
+    r"(?<![\w.$])\[?(?P<code>Forbidden|403|AccessDenied(?:Exception)?|UnauthorizedOperation"
+    r"|AuthorizationError):[ \t]*(?:null|UnknownError)\]?(?![\w-])"
+)
+# JS SDK v3 names the operation only in its deserializer's stack frame.
+JS_OPERATION = re.compile(
+    r"deserializeAws_(?:restXml|restJson1|json1_0|json1_1|awsQuery|query|ec2)"
+    r"(?P<op>[A-Z][A-Za-z0-9]{1,80}?)CommandError|\bde_(?P<op2>[A-Z][A-Za-z0-9]{1,80}?)"
+    r"Command(?:Error)?\b"
 )
 JS_PROPS = re.compile(
     r"(?<![\w$])code:[ \t]*'(?P<code>Forbidden|AccessDenied(?:Exception)?|"
@@ -293,7 +305,7 @@ JS_PROPS = re.compile(
 )
 JS_REQUEST_ID = re.compile(r"requestId:[ \t]*'(?P<request_id>[^'\n]{1,80})'")
 JS_SERVICE = re.compile(
-    r"aws-sdk/(?:lib|clients)/services?/(?P<service>[a-z0-9]{2,40})\.js"
+    r"(?:aws-sdk/(?:lib|clients)/services?/|@aws-sdk/client-)(?P<service>[a-z0-9-]{2,40})"
 )
 # Go SDK v1 with an empty message: `AccessDeniedException: \n\tstatus code: 403, ...`.
 GO_V1_EMPTY = re.compile(
@@ -382,7 +394,8 @@ NEGATIVE_CONTEXT = re.compile(
 AWS_CONTEXT = re.compile(
     r"aws|AWS|Amazon|amazon|\bS3\b|s3:|s3\.|botocore|boto3|AccessDenied|request id|"
     r"Request ID|RequestId|status code|Status Code|HostId|host id|Aws::|when calling the|"
-    r"operation error|https response error|extendedRequestId|retryDelay|cfId:"
+    r"operation error|https response error|extendedRequestId|retryDelay|cfId:|\$metadata|"
+    r"httpStatusCode"
 )
 # Source code and docs that merely mention the grammar (a regex, an except clause).
 CODE_LINE = re.compile(
