@@ -151,7 +151,7 @@
           (ad-put :modified (vconcat (delete-dups edit-uris)))))
       (ad-step "quick fix applied and saved")
       ;; Logs that appear after start, in directories that did not exist (eglot watches
-      ;; neither): the `accessdenied run' wrapper's .accessdenied/terminal.log, and build/out.log.
+      ;; neither): the `accessdenied run' wrapper's .accessdenied/terminal.log, build/out.log.
       (setq default-directory (file-name-as-directory (project-root (eglot--project server))))
       (let* ((run-cmd (append (butlast cmd) '("run" "--" "cat" "logs/terminal.log")))
              (status (apply #'call-process (car run-cmd) nil nil nil (cdr run-cmd))))
@@ -163,13 +163,23 @@
                 "arn:aws:sts::111122223333:assumed-role/app-role/ci is not authorized to "
                 "perform: s3:GetObject on resource: \"arn:aws:s3:::acme-private/a.txt\" "
                 "because no identity-based policy allows the s3:GetObject action\n"))
+      ;; A new file in a watched directory, matching the relative default glob logs/**/*.txt
+      ;; (eglot matches a watcher's globs against absolute paths).
+      (with-temp-file "logs/late.txt"
+        (insert "An error occurred (AccessDeniedException) when calling the GetParameter "
+                "operation: User: arn:aws:sts::111122223333:assumed-role/app-role/cron is not "
+                "authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:"
+                "111122223333:parameter/app/db-url because no identity-based policy allows "
+                "the ssm:GetParameter action\n"))
       (let ((seen (lambda (suffix)
                     (cl-some (lambda (n) (and (string-suffix-p suffix (plist-get n :uri))
                                               (> (plist-get n :count) 0)))
                              (plist-get ad-out :notifications)))))
         (ad-wait (lambda () (and (funcall seen "/.accessdenied/terminal.log")
-                                 (funcall seen "/build/out.log")))
+                                 (funcall seen "/build/out.log")
+                                 (funcall seen "/logs/late.txt")))
                  15)
+        (ad-put :late_txt_seen (if (funcall seen "/logs/late.txt") t :false))
         (ad-put :wrapper_log_seen (if (funcall seen "/.accessdenied/terminal.log") t :false))
         (ad-put :build_log_seen (if (funcall seen "/build/out.log") t :false)))
       (ad-step "new logs")
