@@ -181,3 +181,53 @@ def is_within(
         if real == base or base in real.parents:
             return True
     return False
+
+
+#: A YAML document expanding (aliases followed) to more nodes than this is refused.
+MAX_YAML_NODES = 200_000
+
+
+def _yaml_children(node: object) -> list[object]:
+    value = getattr(node, "value", None)
+    if not isinstance(value, list):
+        return []  # a scalar
+    out: list[object] = []
+    for item in value:
+        if isinstance(item, tuple):  # a mapping's (key, value)
+            out.extend(item)
+        else:
+            out.append(item)
+    return out
+
+
+def yaml_too_large(node: object, limit: int = MAX_YAML_NODES) -> bool:
+    """Whether a composed YAML node graph expands past `limit` nodes, or is recursive.
+
+    `yaml.compose` shares aliased nodes, so a "billion laughs" document is small when
+    composed and explodes when walked as a tree (2.5 GB and minutes for 9 levels).
+    Sizes are computed once per distinct node, iteratively (no recursion limit).
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[object, bool]] = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        children = _yaml_children(n)
+        if done:
+            visiting.discard(key)
+            total = 1 + sum(sizes[id(c)] for c in children)
+            if total > limit:
+                return True
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        visiting.add(key)
+        stack.append((n, True))
+        for c in children:
+            if id(c) in visiting:
+                return True  # `&a [*a]`: a document that contains itself
+            if id(c) not in sizes:
+                stack.append((c, False))
+    return False

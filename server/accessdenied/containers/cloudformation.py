@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from accessdenied import safeio
 from accessdenied.containers.base import (
     Binding,
     EditError,
@@ -139,6 +140,8 @@ def load_template(text: str, is_json: bool | None = None) -> dict[str, Any]:
         raise TemplateError(f"the template does not parse ({exc})") from exc
     if node is None:
         raise TemplateError("the template is empty")
+    if safeio.yaml_too_large(node):  # billion laughs: aliases expanding without end
+        raise TemplateError("the template's YAML aliases expand too far; not read")
     tree = yaml_tree(node)
     if not isinstance(tree, dict):
         raise TemplateError("the template is not a mapping")

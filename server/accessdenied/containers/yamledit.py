@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from accessdenied import safeio
 from accessdenied.containers.base import EditError, NotEditable, TextEdit
 
 __all__ = [
@@ -72,6 +73,8 @@ def compose(text: str) -> yaml.Node:
         raise EditError(f"the template does not parse: {exc}") from exc
     if node is None:
         raise EditError("the template is empty")
+    if safeio.yaml_too_large(node):  # billion laughs: aliases expanding without end
+        raise EditError("the template's YAML aliases expand too far; not edited")
     return node
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from accessdenied import safeio
 from accessdenied.policy.jsonpos import (
     JsonArray,
     JsonBool,
@@ -93,6 +94,15 @@ def parse_yaml(text: str, lines: LineIndex | None = None) -> YamlParse:
         return YamlParse(None, (), lines)
     if node is None:
         return YamlParse(None, (), lines)
+    if safeio.yaml_too_large(node):  # billion laughs: aliases expanding without end
+        finding = Finding(
+            "yaml-syntax",
+            "error",
+            lines.span(0, min(1, len(text))),
+            "YAML: aliases expand to too many nodes (or the document contains "
+            "itself); not read",
+        )
+        return YamlParse(None, (finding,), lines)
     try:
         root = _YamlConverter(text, lines).convert(node)
     except RecursionError:  # pragma: no cover - absurdly nested input

@@ -232,6 +232,8 @@ def read_config_file(path: Path) -> WorkspaceConfig:
         raise ConfigError(
             f"invalid TOML: {exc}", path, int(m.group(1)) if m else None
         ) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path) from None
     prefix = ""
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("accessdenied", {})

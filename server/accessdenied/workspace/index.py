@@ -182,7 +182,7 @@ def file_info_from_text(
     if path.suffix.lower() == ".json":
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # `[[[[...` deeper than the stack
             value = None
         if isinstance(value, dict) and ("Statement" in value or "Version" in value):
             doc = value
