@@ -699,3 +699,18 @@ def test_index_update_rereads_the_whole_module(tmp_path: Path) -> None:
     assert [
         r.name for r in index.policies_for(f"arn:aws:iam::{ACCT}:role/new-name")
     ] == ["aws_iam_role_policy.p"]
+
+
+def test_unparsable_terraform_is_bad_input_for_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from accessdenied.cli import main
+
+    text = ROLE_TF.replace('name = "app-role"', 'name = "app-role"\n  policy = = {')
+    root = write(tmp_path, {"main.tf": text})
+    monkeypatch.chdir(root)
+    code = main(["fix", "--denial-text", _identity("s3:PutObject", "arn:aws:s3:::b/k")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "main.tf is not valid HCL (line 3" in err
+    assert (root / "main.tf").read_text() == text

@@ -95,35 +95,25 @@ def terraform_bindings(path: Path, text: str | None = None) -> list[Binding]:
 
 
 _MENTIONS = re.compile(r"policy|aws_iam_|assume_role")
-_NAMED = re.compile(
-    r'resource\s+"aws_iam_(role|user)"\s+"[^"]*"\s*\{[^{}]*?\bname\s*=\s*"([^"$]+)"'
-)
 
 
 def _broken(path: Path, text: str, error: str) -> list[Binding]:
-    """A file that does not parse: explanation-only bindings for the roles it names."""
-    out = []
-    for m in _NAMED.finditer(text):
-        what, name = m.group(1), m.group(2)
-        out.append(
-            Binding(
-                kind="identity",
-                target=f"arn:*:iam::*:{what}/{name}",
-                logical=f"aws_iam_{what} named {name}",
-                document=None,
-                span=None,
-                file=path,
-                origin="terraform",
-                embed="terraform-unparsed",
-                confidence="guess",
-                reason=f"{path.name} names {what} {name} but does not parse",
-                not_editable=(
-                    f"{path.name} is not valid HCL ({error}); fix the syntax first, "
-                    "nothing was written"
-                ),
-            )
+    """A file that does not parse: one `unparsable` binding (explained, exit 2)."""
+    return [
+        Binding(
+            kind="unparsable",
+            target="",
+            logical="",
+            document=None,
+            span=None,
+            file=path,
+            origin="terraform",
+            embed="terraform-unparsed",
+            confidence="guess",
+            reason=f"{path.name} is not valid HCL ({error})",
+            not_editable=f"{path.name} is not valid HCL ({error})",
         )
-    return out
+    ]
 
 
 def _locator(path: Path, text: str) -> Iterator[Binding]:
