@@ -714,3 +714,26 @@ def test_unparsable_terraform_is_bad_input_for_the_cli(
     assert code == 2
     assert "main.tf is not valid HCL (line 3" in err
     assert (root / "main.tf").read_text() == text
+
+
+def test_topic_arn_from_plan_json(tmp_path: Path) -> None:
+    topic = f"arn:aws:sns:eu-west-1:{ACCT}:alerts-from-plan"
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_sns_topic.t",
+                        "type": "aws_sns_topic",
+                        "name": "t",
+                        "values": {"arn": topic, "name": "alerts-from-plan"},
+                    }
+                ]
+            }
+        },
+    }
+    root = write(tmp_path, {"ci.tf": HEREDOC, "tfplan.json": json.dumps(plan)})
+    d = denial(_identity("sns:Publish", topic, f"arn:aws:iam::{ACCT}:user/ci"))
+    out = apply_and_judge(root, d, fix(root, d))
+    assert '"Resource": "${aws_sns_topic.t.arn}"' in out["after"]
