@@ -1,7 +1,7 @@
 """Real Neovim: the denial diagnostic and the first quick fix name the same, deciding document.
 
 For a denial decided by a role's trust policy, a permissions boundary, a KMS key policy and a
-bucket policy (tests/workspaces/routing-*), headless Neovim 0.11 opens the log, takes the
+bucket policy (tests/workspaces/routing-*), headless Neovim (0.11 and 0.7) opens the log, takes the
 denial's diagnostic, and checks that its relatedInformation and the first quick fix offered for
 it both point at the policy that decided the denial (not at the principal's identity policy).
 The first quick fix is then applied and saved: the file stays valid JSON and, evaluated with the
@@ -129,8 +129,10 @@ def _simulate(ws: Path, case: Case) -> str:
     return str(json.loads(proc.stdout)["decision"])
 
 
-def _drive(ws: Path, log: str, action: str, tmp_path: Path) -> dict[str, Any]:
-    nvim = _nvim("0.11")
+def _drive(
+    ws: Path, log: str, action: str, tmp_path: Path, version: str = "0.11"
+) -> dict[str, Any]:
+    nvim = _nvim(version)
     out = tmp_path / "out.json"
     env = _env(tmp_path, out)
     env.update(AD_E2E_ACTION=action, AD_E2E_PICK="first")
@@ -148,15 +150,18 @@ def _drive(ws: Path, log: str, action: str, tmp_path: Path) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(out.read_text())
     tools.OUTPUT.mkdir(exist_ok=True)
-    (tools.OUTPUT / f"nvim-{ws.name}-e2e.json").write_text(json.dumps(result, indent=2))
+    (tools.OUTPUT / f"nvim-{version}-{ws.name}-e2e.json").write_text(
+        json.dumps(result, indent=2)
+    )
     assert result.get("ok"), f"{result.get('error')}\n{proc.stderr[-2000:]}"
     assert proc.returncode == 0, proc.stderr[-2000:]
     return result
 
 
+@pytest.mark.parametrize("version", ["0.11", "0.7"])
 @pytest.mark.parametrize("scenario", list(CASES))
 def test_nvim_denial_and_first_fix_name_the_deciding_document(
-    scenario: str, tmp_path: Path
+    scenario: str, version: str, tmp_path: Path
 ) -> None:
     case = CASES[scenario]
     ws = tmp_path / scenario
@@ -164,7 +169,7 @@ def test_nvim_denial_and_first_fix_name_the_deciding_document(
     assert _simulate(ws, case) != "allowed"
     before = {p: p.read_bytes() for p in (ws / "policies").iterdir()}
 
-    result = _drive(ws, case.log, case.action, tmp_path)
+    result = _drive(ws, case.log, case.action, tmp_path, version)
 
     want = (ws / case.deciding).resolve()
     related = [Path(r["path"]).resolve() for r in result["related"]]
