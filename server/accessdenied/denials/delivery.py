@@ -23,11 +23,15 @@ from accessdenied.text import LineIndex
 __all__ = ["scan_delivery"]
 
 _ARN = r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\"\s,}]+"
-_SNS = re.compile(
-    r"\{[^\n]*?\"topicArn\"\s*:\s*\"(?P<source>" + _ARN + r")\"[^\n]*?"
-    r"\"destination\"\s*:\s*\"(?P<dest>" + _ARN + r")\"[^\n]*?"
-    r"(?:AccessDenied|is denied|not authorized|\"statusCode\"\s*:\s*403)[^\n]*"
-)
+# Each part is searched for on its own, left to right within one line: one pass over
+# the line however many braces or topic ARNs it holds (a lazy `{...?"topicArn"` regex
+# retried at every brace was quadratic on one-line CloudTrail files).
+_TOPIC = re.compile(r"\"topicArn\"\s*:\s*\"(?P<source>" + _ARN + r")\"")
+_DEST = re.compile(r"\"destination\"\s*:\s*\"(?P<dest>" + _ARN + r")\"")
+_FAILED = re.compile(r"AccessDenied|is denied|not authorized|\"statusCode\"\s*:\s*403")
+#: How far around `NO_PERMISSIONS` the attributes of one dead-letter message are looked
+#: for (they sit within a few lines); bounds the work per occurrence.
+_WINDOW = 4096
 _EVENTS_CODE = re.compile(r"NO_PERMISSIONS")
 _RULE = re.compile(
     r"RULE_ARN[\"']?\s*[:=]\s*\{?[^\n]*?(?P<arn>arn:aws[a-z-]*:events:[^\"\s,}]+)"
@@ -86,37 +90,38 @@ def scan_delivery(text: str, index: LineIndex | None = None) -> list[Denial]:
     index = index or LineIndex(text)
     out: list[Denial] = []
     if "topicArn" in text:
-        for m in _SNS.finditer(text):
-            if '"FAILURE"' not in m.group(0) and "403" not in m.group(0):
-                continue
+        for start, end, source, dest in _sns_records(text):
             d = _denial(
                 text,
                 index,
-                m.start(),
-                m.end(),
+                start,
+                end,
                 "sns.amazonaws.com",
-                m.group("source"),
-                m.group("dest"),
+                source,
+                dest,
                 "SNS delivery failure",
             )
             if d is not None:
                 out.append(d)
     for m in _EVENTS_CODE.finditer(text):
         # The attributes of one dead-letter message sit within a few lines.
-        lo = text.rfind("\n\n", 0, m.start()) + 1
-        hi = text.find("\n\n", m.end())
-        hi = len(text) if hi == -1 else hi
+        lo_bound = max(0, m.start() - _WINDOW)
+        hi_bound = min(len(text), m.end() + _WINDOW)
+        lo = text.rfind("\n\n", lo_bound, m.start())
+        lo = lo_bound if lo == -1 else lo + 1
+        hi = text.find("\n\n", m.end(), hi_bound)
+        hi = hi_bound if hi == -1 else hi
         block = text[lo:hi]
         rule, target = _RULE.search(block), _TARGET.search(block)
         if rule is None or target is None:
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
+        line_start = text.rfind("\n", lo, m.start()) + 1 or lo
+        line_end = text.find("\n", m.end(), hi)
         d = _denial(
             text,
             index,
             line_start,
-            len(text) if line_end == -1 else line_end,
+            hi if line_end == -1 else line_end,
             "events.amazonaws.com",
             rule.group("arn"),
             target.group("arn"),
@@ -124,4 +129,30 @@ def scan_delivery(text: str, index: LineIndex | None = None) -> list[Denial]:
         )
         if d is not None:
             out.append(d)
+    return out
+
+
+def _sns_records(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, topic, destination) of each SNS delivery failure record.
+
+    A record runs from the first brace before `"topicArn"` to the end of its line and
+    names a destination and a failure after the topic; each such line is read once.
+    """
+    out: list[tuple[int, int, str, str]] = []
+    pos = 0
+    while (i := text.find('"topicArn"', pos)) != -1:
+        line_start = text.rfind("\n", 0, i) + 1
+        line_end = text.find("\n", i)
+        line_end = len(text) if line_end == -1 else line_end
+        pos = line_end + 1
+        brace = text.find("{", line_start, i)
+        topic = _TOPIC.search(text, i, line_end) if brace != -1 else None
+        dest = _DEST.search(text, topic.end(), line_end) if topic else None
+        if topic is None or dest is None:
+            continue
+        if not _FAILED.search(text, dest.end(), line_end):
+            continue
+        record = text[brace:line_end]
+        if '"FAILURE"' in record or "403" in record:
+            out.append((brace, line_end, topic.group("source"), dest.group("dest")))
     return out
