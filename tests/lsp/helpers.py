@@ -36,6 +36,7 @@ async def start_session(
     root: Path | None,
     settings: Any = None,
     initialization_options: Any = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> types.InitializeResult:
     """Initialize `client` with a pytest-lsp capability profile and our settings."""
     client.registrations = []  # type: ignore[attr-defined]
@@ -57,7 +58,7 @@ async def start_session(
     if settings is not None:
         client.set_configuration(settings, section="accessdenied")
     params = types.InitializeParams(
-        capabilities=client_capabilities(profile),
+        capabilities=capabilities or client_capabilities(profile),
         initialization_options=initialization_options,
     )
     if root is not None:

@@ -21,18 +21,20 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from accessdenied import safeio
-from accessdenied.denials.model import Denial
-from accessdenied.fixes import Fix, propose_fixes
 from accessdenied.lsp import convert, explain, fix_all
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex, escape_bidi_json, has_bidi
-from accessdenied.workspace import WorkspaceIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
+    from accessdenied.fixes import Fix
+    from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +211,8 @@ def _propose_with(
     ls: AccessDeniedServer, denial: Denial, index: WorkspaceIndex
 ) -> tuple[list[Fix], Snapshot]:
     """Fixes for `denial` and the snapshot of the texts they were computed from."""
+    from accessdenied.fixes import propose_fixes
+
     snapshot = Snapshot(ls)
     fixes = propose_fixes(denial, index, snapshot)
     return [

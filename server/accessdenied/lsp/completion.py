@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from accessdenied.catalog import load_catalog
 from accessdenied.lsp import convert
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer
-from accessdenied.policy import parse_policy
 from accessdenied.text import LineIndex
 
+if TYPE_CHECKING:
+    from accessdenied.catalog import Catalog
+
 logger = logging.getLogger(__name__)
+
+
+def _catalog() -> Catalog:
+    """The IAM catalog (imported on first use: server start stays fast)."""
+    from accessdenied.catalog import load_catalog
+
+    return load_catalog()
+
 
 POLICY_KEYS = ("Version", "Id", "Statement")
 STATEMENT_KEYS = (
@@ -161,6 +170,8 @@ def _item(
 
 def statement_actions(text: str, offset: int) -> list[str]:
     """The Action values of the statement around `offset` (tolerant parse)."""
+    from accessdenied.policy import parse_policy
+
     try:
         doc = parse_policy(text)
     except Exception:
@@ -233,7 +244,7 @@ def _operators() -> list[str]:
 def _actions(
     ctx: Context, index: LineIndex, offset: int, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = load_catalog()
+    cat = _catalog()
     prefix = ctx.prefix
     out: list[types.CompletionItem] = []
     if ":" not in prefix:
@@ -325,7 +336,7 @@ def _verb(name: str) -> str:
 def _arn_templates(
     text: str, offset: int, ctx: Context, index: LineIndex, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = load_catalog()
+    cat = _catalog()
     seen: set[str] = set()
     out: list[types.CompletionItem] = []
     for pattern in statement_actions(text, offset):
@@ -364,7 +375,7 @@ def _arn_templates(
 def _condition_keys(
     text: str, offset: int, ctx: Context, index: LineIndex, encoding: str
 ) -> list[types.CompletionItem]:
-    cat = load_catalog()
+    cat = _catalog()
     keys: dict[str, str] = {}
     for pattern in statement_actions(text, offset):
         for action in cat.expand(pattern)[:50]:

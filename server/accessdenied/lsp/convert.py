@@ -8,17 +8,20 @@ the server and escaped before it lands in Markdown.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls import uris
 
-from accessdenied.denials.model import Denial
 from accessdenied.text import LineIndex, Pos, Span, neutralize_bidi
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
 
 SOURCE = "accessdenied"
 UTF8 = "utf-8"
@@ -174,13 +177,17 @@ def span_from_json(data: Mapping[str, Any]) -> Span:
     )
 
 
-_DENIAL_FIELDS = tuple(f.name for f in fields(Denial))
+@functools.cache
+def _denial_fields() -> tuple[str, ...]:
+    from accessdenied.denials.model import Denial
+
+    return tuple(f.name for f in fields(Denial))
 
 
 def denial_to_data(denial: Denial) -> dict[str, Any]:
     """A `Denial` as the JSON value stored in `Diagnostic.data`."""
     out: dict[str, Any] = {}
-    for name in _DENIAL_FIELDS:
+    for name in _denial_fields():
         value = getattr(denial, name)
         if name == "span":
             out[name] = span_to_json(value)
@@ -193,11 +200,13 @@ def denial_to_data(denial: Denial) -> dict[str, Any]:
 
 def denial_from_data(data: Any) -> Denial | None:
     """The `Denial` stored by `denial_to_data`, or None when `data` is not one."""
+    from accessdenied.denials.model import Denial
+
     if not isinstance(data, Mapping) or "span" not in data or "text" not in data:
         return None
     try:
         kwargs: dict[str, Any] = {}
-        for name in _DENIAL_FIELDS:
+        for name in _denial_fields():
             if name not in data:
                 continue
             value = data[name]
@@ -213,7 +222,10 @@ def denial_from_data(data: Any) -> Denial | None:
         return None
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~#])")
+# An underscore between two word characters never starts emphasis (CommonMark), and
+# escaping it shows a stray backslash in clients that render escapes literally (Neovim).
+_MD_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def escape_markdown(text: object) -> str:
@@ -226,9 +238,47 @@ def escape_markdown(text: object) -> str:
     """
     value = neutralize_bidi(str(text).replace("\r", " ").replace("\n", " "))
     value = _MD_SPECIAL.sub(r"\\\1", value).replace("://", ":\\/\\/")
+    value = _MD_UNDERSCORE.sub(r"\\_", value)
     if value[:1] in ("-", "+", "=") or re.match(r"\d+[.)]", value):
         value = "\\" + value
     return value
+
+
+_CODE_SPAN = re.compile(r"(`+) ?(.*?) ?\1")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~#/+=\-])")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+
+
+def markdown_to_plaintext(markdown: str) -> str:
+    """The hover Markdown this server writes, as plain text (clients without Markdown).
+
+    Code spans lose their fences, `**bold**` and `_italic_` markers go, escapes are
+    undone, and table rows become `cell: cell` lines.
+    """
+    out: list[str] = []
+    for line in markdown.split("\n"):
+        if _TABLE_RULE.match(line):
+            continue
+        parts: list[str] = []
+        pos = 0
+        for m in _CODE_SPAN.finditer(line):
+            parts.append(_plain_prose(line[pos : m.start()]))
+            parts.append(m.group(2))
+            pos = m.end()
+        parts.append(_plain_prose(line[pos:]))
+        text = "".join(parts)
+        if line.startswith("|") and line.rstrip().endswith("|"):
+            cells = [c.strip() for c in text.strip().strip("|").split("|")]
+            text = ": ".join(c for c in cells if c)
+        out.append(text)
+    return "\n".join(out)
+
+
+def _plain_prose(text: str) -> str:
+    text = text.replace("**", "")
+    text = re.sub(r"(?<![0-9A-Za-z\\])_(\S(?:.*?\S)?)_(?![0-9A-Za-z])", r"\1", text)
+    text = text.replace(":\\/\\/", "://")
+    return _ESCAPED.sub(r"\1", text)
 
 
 def code_span(text: object) -> str:

@@ -12,13 +12,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from accessdenied.denials import scan_text
-from accessdenied.denials.model import Denial
-from accessdenied.explain import PolicyAnalysis, analyze_policy
 from accessdenied.lsp import convert, explain, globs
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import (
@@ -27,8 +24,12 @@ from accessdenied.lsp.server import (
     path_to_uri,
     uri_to_path,
 )
-from accessdenied.policy import Finding
 from accessdenied.text import LineIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
+    from accessdenied.explain import PolicyAnalysis
+    from accessdenied.policy import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ def policy_analysis(
     ls: AccessDeniedServer, uri: str, text: str, version: int | None
 ) -> PolicyAnalysis:
     """The document's `PolicyAnalysis`, computed once per (uri, version, index type)."""
+    from accessdenied.explain import analyze_policy
+
     path = uri_to_path(uri)
     name = str(path) if path is not None else uri
     policy_type = ls.index_kinds.get(name)
@@ -178,6 +181,8 @@ async def analyze(ls: AccessDeniedServer, uri: str) -> None:
 
 def _scan(text: str) -> tuple[list[Denial], LineIndex]:
     """Denials in a log text plus its line index (worker thread: both are O(size))."""
+    from accessdenied.denials import scan_text
+
     return scan_text(text), LineIndex(text)
 
 
@@ -244,8 +249,14 @@ async def publish_source(ls: AccessDeniedServer, source: DenialSource) -> None:
     if ls.sources.get(source.uri) is not source:
         return
     enc = ls.encoding
+    name_in = None
+    if not ls.client_supports(
+        "text_document.publish_diagnostics.related_information", False
+    ):
+        name_in = ls.root_path or Path("/")
     diags = [
-        explain.denial_diagnostic(e, source.index, enc, source.uri, texts) for e in exps
+        explain.denial_diagnostic(e, source.index, enc, source.uri, texts, name_in)
+        for e in exps
     ]
     ls.store.set(source.uri, DENIALS, diags, source.version)
     schedule_policy_denials(ls)

@@ -11,16 +11,18 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from accessdenied.denials import redact
-from accessdenied.denials.model import Denial
-from accessdenied.explain import DenialExplanation, ReadText, explain_denial
 from accessdenied.lsp import convert
 from accessdenied.lsp.convert import path_to_uri, uri_to_path
 from accessdenied.text import LineIndex, Span, neutralize_bidi
-from accessdenied.workspace import WorkspaceIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
+    from accessdenied.explain import DenialExplanation, ReadText
+    from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class Explanation:
 
 def redacted(denial: Denial) -> Denial:
     """`denial` with its text and every free-text field redacted."""
+    from accessdenied.denials import redact
+
     return dataclasses.replace(
         denial,
         text=redact(denial.text),
@@ -72,6 +76,8 @@ def redacted(denial: Denial) -> Denial:
 
 
 def _r(value: str | None) -> str | None:
+    from accessdenied.denials import redact
+
     return redact(value) if value else value
 
 
@@ -110,6 +116,8 @@ def explain(
     read_text: ReadText | None = None,
 ) -> Explanation:
     """The core's routing for `denial` as related locations (worker thread; never raises)."""
+    from accessdenied.explain import explain_denial
+
     try:
         core_exp = explain_denial(denial, index, read_text)
     except Exception:
@@ -156,8 +164,13 @@ def denial_diagnostic(
     encoding: str,
     source_uri: str,
     policy_indexes: dict[str, LineIndex | None],
+    name_target_in: Path | None = None,
 ) -> types.Diagnostic:
-    """The diagnostic on the log/terminal line where the denial appears."""
+    """The diagnostic on the log/terminal line where the denial appears.
+
+    `name_target_in`: the client has no relatedInformation, so the message itself names
+    the deciding document (relative to this folder).
+    """
     d = exp.denial
     related = [
         types.DiagnosticRelatedInformation(
@@ -171,6 +184,13 @@ def denial_diagnostic(
     if exp.allowed_now:
         text += " (the workspace policies allow it now)"
         severity = types.DiagnosticSeverity.Information
+    elif name_target_in is not None and exp.target is not None:
+        loc = related_location(
+            exp.target, policy_indexes.get(exp.target.path), encoding
+        )
+        where = f"{label_for(loc.uri, name_target_in)}:{loc.range.start.line + 1}"
+        verb = "denied by" if exp.target.role == "denies" else "fix in"
+        text += f" ({verb} {where})"
     return types.Diagnostic(
         range=convert.to_lsp_range(d.span, doc_index, encoding),
         message=text,

@@ -9,16 +9,18 @@ document (`fixes.fix_all`); a second action, kind
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from accessdenied.denials.model import Denial
-from accessdenied.fixes.fix_all import FixAllResult, fix_all
 from accessdenied.lsp import convert
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
-from accessdenied.workspace import WorkspaceIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
+    from accessdenied.fixes.fix_all import FixAllResult
+    from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 INDEX_WAIT = 10.0  # seconds fix-all waits for the first workspace index
@@ -101,6 +103,8 @@ def _title(result: FixAllResult, dependent: bool) -> str:
 def _plan(
     ls: AccessDeniedServer, denials: list[Denial], variant: str, index: WorkspaceIndex
 ) -> FixAllResult:
+    from accessdenied.fixes.fix_all import fix_all
+
     return fix_all(denials, index, variant=variant, read_text=ls.read_text)
 
 

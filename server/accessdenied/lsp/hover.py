@@ -11,23 +11,30 @@ inject links, `command:` URIs or HTML.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from accessdenied.catalog import load_catalog
-from accessdenied.denials import redact
 from accessdenied.lsp import convert, explain, live
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, path_to_uri
 from accessdenied.text import LineIndex
 
+if TYPE_CHECKING:
+    from accessdenied.catalog import Catalog
+
 logger = logging.getLogger(__name__)
+
+
+def _catalog() -> Catalog:
+    """The IAM catalog (imported on first use: server start stays fast)."""
+    from accessdenied.catalog import load_catalog
+
+    return load_catalog()
+
 
 ARN_RE = re.compile(
     r"arn:[A-Za-z0-9-]+:[A-Za-z0-9-]*:[A-Za-z0-9-]*:[A-Za-z0-9-]*:[^\s\"'`,;)\]}<>]+"
@@ -75,6 +82,14 @@ def token_at(text: str, offset: int) -> Token | None:
     return None
 
 
+def content_kind(ls: AccessDeniedServer) -> types.MarkupKind:
+    """Markdown when the client lists it in hover `contentFormat` (or lists nothing)."""
+    formats = ls.client_supports("text_document.hover.content_format", None)
+    if not formats or types.MarkupKind.Markdown in formats:
+        return types.MarkupKind.Markdown
+    return types.MarkupKind.PlainText
+
+
 def _code(value: object) -> str:
     return convert.code_span(value)
 
@@ -85,7 +100,7 @@ def _esc(value: object) -> str:
 
 def action_markdown(name: str) -> str | None:
     """Markdown for an action or a wildcard pattern (worker thread)."""
-    cat = load_catalog()
+    cat = _catalog()
     if "*" in name or "?" in name:
         expanded = cat.expand(name)
         if not expanded:
@@ -173,7 +188,7 @@ def principal_markdown(ls: AccessDeniedServer, arn: str, at_denial: Any) -> str:
             "No policy in this workspace is known to belong to this principal."
         )
     policy_set = index.policy_set_for(arn, "*")
-    eff = effective_permissions(policy_set, arn, load_catalog())
+    eff = effective_permissions(policy_set, arn, _catalog())
     services = eff.by_service()
     lines += ["", f"**Allowed**: {len(eff.allowed)} action(s)"]
     for service in sorted(services)[:MAX_LIST]:
@@ -260,7 +275,7 @@ def resource_markdown(ls: AccessDeniedServer, arn: str) -> str:
             f"| resource | {convert.table_cell(parsed.resource)} |",
             "",
         ]
-    cat = load_catalog()
+    cat = _catalog()
     rtypes = cat.resource_types_for_arn(arn)
     if rtypes:
         lines.append(
@@ -339,6 +354,8 @@ def hover_markdown(
 async def hover(
     ls: AccessDeniedServer, params: types.HoverParams
 ) -> types.Hover | None:
+    from accessdenied.denials import redact
+
     ls.fault("hover")
     uri = params.text_document.uri
     doc = ls.open_document(uri)
@@ -354,16 +371,18 @@ async def hover(
     if token.kind == "arn":
         token = Token(token.kind, redact(token.text), token.start, token.end)
     at_denial = _denial_at(ls, uri, params.position)
-    if ls.index is None and ls.root_path is not None:
+    if ls.root_path is not None:
         # Right after start-up: the answer needs the workspace model; wait a little.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ls.index_done.wait(), INDEX_WAIT)
+        await ls.indexes.wait(INDEX_WAIT)
     value = await ls.in_thread(hover_markdown, ls, text, token, at_denial)
     current = ls.open_document(uri)
     if value is None or current is None or current.version != version:
         return None
+    kind = content_kind(ls)
+    if kind == types.MarkupKind.PlainText:
+        value = convert.markdown_to_plaintext(value)
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),
+        contents=types.MarkupContent(kind=kind, value=value),
         range=convert.offsets_to_lsp_range(index, token.start, token.end, ls.encoding),
     )
 

@@ -13,14 +13,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from accessdenied.lsp.convert import path_to_uri, uri_to_path
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer
-from accessdenied.workspace import WorkspaceIndex, build_index
+
+if TYPE_CHECKING:
+    from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 INDEX_WAIT = 3.0  # seconds the first log scan waits for the workspace index
@@ -55,6 +57,8 @@ def _describe(index: Any) -> tuple[set[str], dict[str, str]]:
 
 async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
     """Build the index now (with `$/progress` when asked and supported) and swap it in."""
+    from accessdenied.workspace import build_index
+
     root = ls.root_path
     if root is None:
         logger.info("no workspace folder: the workspace index stays empty")

@@ -30,16 +30,18 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from accessdenied.denials.model import Denial
 from accessdenied.lsp import convert, diagnostics, explain
 from accessdenied.lsp.diagnostics import DENIALS
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, DenialSource, uri_to_path
 from accessdenied.text import LineIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
 
 logger = logging.getLogger(__name__)
 

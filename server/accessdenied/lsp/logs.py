@@ -15,12 +15,11 @@ import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from accessdenied import safeio
-from accessdenied.denials import LogTail
-from accessdenied.denials.model import Denial
 from accessdenied.lsp import diagnostics, globs, indexing
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import (
@@ -30,6 +29,9 @@ from accessdenied.lsp.server import (
     uri_to_path,
 )
 from accessdenied.lsp.services import LogWatcher, WatchedLog
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,8 @@ def discover(ls: AccessDeniedServer) -> list[Path]:
 
 def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
     """Read what was appended to the file (worker thread); True when it was reset."""
+    from accessdenied.denials import LogTail
+
     now = _stat(entry.path)
     reset = False
     if entry.tail is None or now is None or entry.stat is None:

@@ -38,10 +38,10 @@ from accessdenied.lsp.services import (
 )
 from accessdenied.lsp.settings import Settings
 from accessdenied.text import has_bidi, neutralize_bidi
-from accessdenied.workspace import WorkspaceIndex
 
 if TYPE_CHECKING:
     from accessdenied.explain import PolicyAnalysis
+    from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -375,7 +375,10 @@ class AccessDeniedServer(LanguageServer):
 
     def client_supports(self, dotted: str, default: Any = None) -> Any:
         """A client capability by dotted snake_case path (None-safe)."""
-        value: Any = self.client_capabilities
+        try:
+            value: Any = self.client_capabilities
+        except AttributeError:  # before initialize (unit tests drive features directly)
+            return default
         for part in dotted.split("."):
             value = getattr(value, part, None)
             if value is None:

@@ -12,12 +12,14 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from accessdenied.denials.model import Denial
 from accessdenied.lsp.settings import Settings
 from accessdenied.text import LineIndex
-from accessdenied.workspace import WorkspaceIndex
+
+if TYPE_CHECKING:
+    from accessdenied.denials.model import Denial
+    from accessdenied.workspace import WorkspaceIndex
 
 #: Terminal buffers keep this many lines; a "line" longer than MAX_PENDING is flushed.
 MAX_LINES = 2000

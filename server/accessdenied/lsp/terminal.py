@@ -19,7 +19,6 @@ import logging
 import urllib.parse
 from typing import Any
 
-from accessdenied.denials import scan_text
 from accessdenied.lsp import diagnostics
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer, DenialSource
@@ -83,6 +82,8 @@ def forget(ls: AccessDeniedServer, name: str) -> None:
 
 
 async def publish(ls: AccessDeniedServer, buf: TerminalBuffer) -> None:
+    from accessdenied.denials import scan_text
+
     text = buf.text()
     denials = await ls.in_thread(scan_text, text)
     limit = max(ls.settings.logs.max_diagnostics, 1)
