@@ -9,6 +9,7 @@ once and the defaults are used.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,11 +184,20 @@ def parse_settings(raw: Any) -> Settings:
     return settings
 
 
+_USER_PATH = re.compile(r"\$\.([A-Za-z0-9_.\[\]]+)")
+
+
+def _user_key(match: re.Match[str]) -> str:
+    """`$.logs.poll_interval` -> `logs.pollInterval` (the key in the client's table)."""
+    return ".".join(_camel(part) for part in match.group(1).split("."))
+
+
 def _flatten(exc: BaseException) -> list[str]:
     if isinstance(exc, cattrs.BaseValidationError):
         out: list[str] = []
         notes = cattrs.transform_error(exc)
-        out.extend(notes)
+        # cattrs names the Python field; the user wrote the camelCase key.
+        out.extend(_USER_PATH.sub(_user_key, note) for note in notes)
         return out
     return [str(exc)]
 
