@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from accessdenied.evaluate import (
     parse_principal,
 )
 from accessdenied.policy.document import parse_policy
+from accessdenied.policy.model import PolicyKind
 from accessdenied.text import Span
 from accessdenied.workspace import PolicyRef, WorkspaceIndex
 
@@ -37,16 +38,6 @@ ReadText = Callable[[str], str]
 #: Stands for "an account other than the caller's" when an ARN names none.
 OTHER_ACCOUNT = "other-account"
 Role = Literal["denies", "should-allow"]
-
-#: Denial.policy_type / evaluator policy type -> workspace PolicyRef kind.
-REF_KIND: Mapping[str, str] = {
-    "identity": "identity",
-    "resource": "resource",
-    "permissions_boundary": "boundary",
-    "session": "session",
-    "scp": "scp",
-    "rcp": "rcp",
-}
 
 
 def read_file_text(path: Path) -> str:
@@ -214,7 +205,7 @@ def explain_denial(
             Target(
                 path=str(ref.path),
                 role="should-allow",
-                message=f"{ref.kind} policy that should allow {what} ({ref.reason})",
+                message=f"{_label(ref.kind)} that should allow {what} ({ref.reason})",
                 ref=ref,
                 span=ref.span_in_file or _statements_span(str(ref.path), read_text),
             )
@@ -240,6 +231,11 @@ def _needs_other_account(denial: Denial, request: Request) -> bool:
     arn = parse_arn(request.resource)
     caller = parse_principal(request.principal).account
     return arn is not None and not arn.account and bool(caller)
+
+
+def _label(kind: str) -> str:
+    parsed = PolicyKind.parse(kind)
+    return parsed.label if parsed is not None else f"{kind} policy"
 
 
 def _deny_target(denial: Denial, s: DecidingStatement) -> Target:
@@ -294,7 +290,7 @@ def target_refs(
         elif t == "resource":
             refs = list(index.resource_policies_for(resource))
         elif t in ("permissions_boundary", "session"):
-            refs = list(index.policies_for(principal, kind=REF_KIND[t]))
+            refs = list(index.policies_for(principal, kind=str(PolicyKind.parse(t))))
         elif t in ("scp", "rcp"):
             refs = _blocking_level(index, t, principal, resource, denial.action or "")
         else:

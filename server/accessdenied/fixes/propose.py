@@ -29,7 +29,6 @@ from accessdenied.evaluate import (
     parse_principal,
 )
 from accessdenied.explain import DenialExplanation, explain_denial, read_file_text
-from accessdenied.explain.route import REF_KIND
 from accessdenied.fixes.edits import (
     EditError,
     TextEdit,
@@ -44,7 +43,7 @@ from accessdenied.fixes.synthesize import (
     grant_resource,
     make_sid,
 )
-from accessdenied.policy import check_text, parse_json
+from accessdenied.policy import PolicyKind, check_text, parse_json
 from accessdenied.workspace import PolicyRef, WorkspaceIndex, arn_matches
 from accessdenied.workspace.index import principal_forms
 
@@ -441,11 +440,8 @@ def fix_in_ref(
         fkind = "edit-trust-policy" if fkind == "insert-statement" else fkind
     elif kind in ("resource", "kms") and fkind == "insert-statement":
         fkind = "edit-resource-policy"
-    label = {
-        "trust": "trust policy",
-        "kms": "key policy",
-        "resource": "resource policy",
-    }.get(kind, f"{kind} policy")
+    parsed = PolicyKind.parse(kind)
+    label = parsed.label if parsed is not None else f"{kind} policy"
     return Fix(
         title=f"Allow {', '.join(actions)} in {label} {ref.path.name}",
         path=str(ref.path),
@@ -651,7 +647,7 @@ def propose_fixes(
         ]
     if policy is not None and not in_template:
         policy_set = index.policy_set_for(denial.principal, resource, denial.action)
-        kind = REF_KIND.get(denial.policy_type or "identity", "identity")
+        kind = str(PolicyKind.parse(denial.policy_type) or PolicyKind.IDENTITY)
         if (denial.action or "").lower().startswith("sts:assumerole"):
             kind = "trust"
         ref = PolicyRef(

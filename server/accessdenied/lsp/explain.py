@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from accessdenied.lsp import convert
 from accessdenied.lsp.convert import path_to_uri, uri_to_path
+from accessdenied.policy.model import PolicyKind
 from accessdenied.text import LineIndex, Span, neutralize_bidi
 
 if TYPE_CHECKING:
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
     from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
-
-POLICY_TYPE_NAMES = {
-    "identity": "an identity-based policy",
-    "resource": "a resource-based policy",
-    "scp": "a service control policy",
-    "rcp": "a resource control policy",
-    "permissions_boundary": "a permissions boundary",
-    "session": "a session policy",
-    "vpc_endpoint": "a VPC endpoint policy",
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,8 @@ def _r(value: str | None) -> str | None:
 
 def reason(denial: Denial) -> str:
     """Why the request was denied, in words (from what the message says)."""
-    kind = POLICY_TYPE_NAMES.get(denial.policy_type or "", "")
+    parsed = PolicyKind.parse(denial.policy_type)
+    kind = parsed.described if parsed is not None else ""
     if denial.decision == "explicit":
         return f"an explicit Deny in {kind}" if kind else "an explicit Deny"
     if denial.decision == "implicit":

@@ -25,14 +25,17 @@ from accessdenied.policy.jsonpos import (
     parse_json,
 )
 from accessdenied.policy.model import (
+    POLICY_KIND_LABELS,
     POLICY_TYPES,
     Finding,
     PolicyDocument,
+    PolicyKind,
     Statement,
     normalize_policy_type,
 )
 
 __all__ = [
+    "POLICY_KIND_LABELS",
     "POLICY_TYPES",
     "EmbeddedPolicy",
     "Finding",
@@ -46,6 +49,7 @@ __all__ = [
     "JsonParse",
     "JsonString",
     "PolicyDocument",
+    "PolicyKind",
     "Statement",
     "build_document",
     "check_document",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from accessdenied.text import Span
@@ -40,6 +41,67 @@ POLICY_TYPE_ALIASES: Mapping[str, str] = {
 }
 
 
+class PolicyKind(StrEnum):
+    """The one vocabulary of policy kinds (values are the workspace's `PolicyRef.kind`).
+
+    Denials, the evaluator, the checks and the workspace spell some kinds differently
+    (`permissions_boundary`, `permissions-boundary`, `boundary`): `PolicyKind.parse`
+    takes any of them, and `POLICY_KIND_LABELS` is the one table of words for them.
+    """
+
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    KMS = "kms"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+    VPC_ENDPOINT = "vpc_endpoint"
+
+    @classmethod
+    def parse(cls, name: str | None) -> PolicyKind | None:
+        """The kind for any spelling of it (None for None or an unknown name)."""
+        if name is None:
+            return None
+        key = name.strip().lower().replace("-", "_")
+        return _KIND_ALIASES.get(key)
+
+    @property
+    def label(self) -> str:
+        """Short words for titles: `trust policy`, `key policy`, `SCP`."""
+        return POLICY_KIND_LABELS[self][0]
+
+    @property
+    def described(self) -> str:
+        """With an article, for sentences: `a permissions boundary`."""
+        return POLICY_KIND_LABELS[self][1]
+
+
+#: PolicyKind -> (short label, with an article).
+POLICY_KIND_LABELS: Mapping[PolicyKind, tuple[str, str]] = {
+    PolicyKind.IDENTITY: ("identity policy", "an identity-based policy"),
+    PolicyKind.RESOURCE: ("resource policy", "a resource-based policy"),
+    PolicyKind.TRUST: ("trust policy", "a role trust policy"),
+    PolicyKind.KMS: ("key policy", "a KMS key policy"),
+    PolicyKind.BOUNDARY: ("permissions boundary", "a permissions boundary"),
+    PolicyKind.SESSION: ("session policy", "a session policy"),
+    PolicyKind.SCP: ("SCP", "a service control policy"),
+    PolicyKind.RCP: ("RCP", "a resource control policy"),
+    PolicyKind.VPC_ENDPOINT: ("VPC endpoint policy", "a VPC endpoint policy"),
+}
+
+_KIND_ALIASES: Mapping[str, PolicyKind] = {
+    **{k.value: k for k in PolicyKind},
+    "permissions_boundary": PolicyKind.BOUNDARY,
+    "key": PolicyKind.KMS,
+    "key_policy": PolicyKind.KMS,
+    "assume_role": PolicyKind.TRUST,
+    "service_control_policy": PolicyKind.SCP,
+    "resource_control_policy": PolicyKind.RCP,
+}
+
+
 def normalize_policy_type(policy_type: str | None) -> str | None:
     """The canonical policy type for a name or alias (None for unknown or None)."""
     if policy_type is None:
@@ -52,7 +114,7 @@ class Finding:
     """One problem in a document: stable kebab-case `code`, severity, exact span."""
 
     code: str
-    severity: str
+    severity: Severity
     span: Span
     message: str
     data: Mapping[str, Any] | None = None

@@ -155,3 +155,24 @@ _LINE = (
     "User: arn:aws:iam::111122223333:user/u is not authorized to perform: "
     "s3:GetObject on resource: arn:aws:s3:::b/k"
 )
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kind"),
+    [
+        ("permissions_boundary", "boundary"),
+        ("permissions-boundary", "boundary"),
+        ("boundary", "boundary"),
+        ("KMS", "kms"),
+        ("scp", "scp"),
+        ("vpc-endpoint", "vpc_endpoint"),
+    ],
+)
+def test_policy_kind_parse_every_spelling(spelling: str, kind: str) -> None:
+    from accessdenied.policy import POLICY_KIND_LABELS, PolicyKind
+
+    parsed = PolicyKind.parse(spelling)
+    assert parsed is not None
+    assert parsed.value == kind
+    assert parsed in POLICY_KIND_LABELS
+    assert PolicyKind.parse("nonsense") is None

@@ -16,6 +16,7 @@ from accessdenied.policy.jsonpos import (
 from accessdenied.policy.model import (
     Finding,
     PolicyDocument,
+    Severity,
     Statement,
 )
 
@@ -36,7 +37,7 @@ CheckFn = Callable[[Context], Iterator[Finding]]
 @dataclass(frozen=True, slots=True)
 class Check:
     code: str
-    severity: str
+    severity: Severity
     description: str
     fn: CheckFn
 
@@ -44,7 +45,9 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(code: str, severity: str, description: str) -> Callable[[CheckFn], CheckFn]:
+def check(
+    code: str, severity: Severity, description: str
+) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         CHECKS[code] = Check(code, severity, description, fn)
         return fn
@@ -56,7 +59,7 @@ def _f(
     code: str,
     node: JsonNode | Any,
     message: str,
-    severity: str | None = None,
+    severity: Severity | None = None,
     **data: Any,
 ) -> Finding:  # node: JsonNode or JsonMember
     return Finding(

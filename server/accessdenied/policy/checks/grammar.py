@@ -30,7 +30,7 @@ from accessdenied.policy.checks.conditions import (
     parse_operator,
 )
 from accessdenied.policy.jsonpos import JsonArray, JsonNode, JsonObject, JsonString
-from accessdenied.policy.model import Finding, Statement
+from accessdenied.policy.model import Finding, Severity, Statement
 from accessdenied.policy.yamlpos import IntrinsicString
 
 
@@ -90,6 +90,7 @@ def check_policy_size(ctx: Context) -> Iterator[Finding]:
         return
     ptype = ctx.policy_type
     attach = ctx.doc.attachment
+    severity: Severity | None
     if ptype in ("scp", "rcp"):
         limit, what, severity = 5120, f"an {ptype.upper()} (5,120 characters)", None
     elif attach in _QUOTAS:
