@@ -6,6 +6,8 @@ import functools
 import re
 from collections.abc import Iterable
 
+from accessdenied.globmatch import glob_matches
+
 
 @functools.lru_cache(maxsize=256)
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
@@ -55,4 +57,6 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 def matches(path: str, patterns: Iterable[str]) -> bool:
     """Whether the `/`-separated relative `path` matches any of `patterns`."""
     path = path.replace("\\", "/").lstrip("/")
-    return any(glob_to_regex(p.lstrip("/")).match(path) for p in patterns)
+    # Linear-time NFA (same language as glob_to_regex): settings may come from a
+    # cloned repository's .vscode/settings.json and must not hang the server.
+    return any(glob_matches(p.lstrip("/"), path, lsp=True) for p in patterns)

@@ -16,6 +16,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from accessdenied.globmatch import glob_matches
+
 IGNORED_DIRS = frozenset(
     {
         ".git",
@@ -71,7 +73,8 @@ def glob_match(pattern: str, relpath: str) -> bool:
     pattern = pattern.removeprefix("./")
     if "/" not in pattern:
         pattern = "**/" + pattern
-    return glob_regex(pattern).match(relpath) is not None
+    # Linear-time NFA: a hostile config's `**/**/**/...` must not hang the walk.
+    return glob_matches(pattern, relpath)
 
 
 def is_candidate(path: Path) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 from accessdenied import safeio
 from accessdenied.containers import Reference
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
+from accessdenied.globmatch import glob_matches
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace.config import (
     ConfigError,
@@ -621,12 +622,21 @@ def _make(
             )
     by_name: dict[str, list[tuple[Path, str]]] = {}
     if config.naming_enabled:
-        regexes = [(p, _naming_regex(p)) for p in config.naming_patterns]
+        # Patterns come from the (possibly hostile) config: each is checked with the
+        # linear-time matcher first, and the capturing regex only runs on a match.
+        regexes = [
+            (p, _naming_regex(p), p.replace("{name}", "*"))
+            for p in config.naming_patterns
+            if sum(p.count(w) for w in ("*", "?")) <= 8
+        ]
         for path, info in files.items():
             if info.document is None:
                 continue
             rel = _rel(path, root)
-            for pattern, rx in regexes:
+            for pattern, rx, pre in regexes:
+                full = pre if "/" in pre else "**/" + pre
+                if not glob_matches(full, rel):
+                    continue
                 m = rx.match(rel)
                 if m:
                     by_name.setdefault(m.group("name"), []).append((path, pattern))

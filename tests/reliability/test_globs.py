@@ -1,0 +1,62 @@
+"""Globs from hostile configs and settings match in linear time, with the same meaning
+as the regex translations they replace."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from accessdenied.globmatch import glob_matches
+from accessdenied.lsp.globs import glob_to_regex, matches
+from accessdenied.workspace import build_index
+from accessdenied.workspace.discovery import glob_match, glob_regex
+
+EVIL = "/".join(["**"] * 30) + "/x"
+DEEP = "a/" * 200 + "y.json"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [(EVIL, DEEP), ("*a" * 40 + "b", "a" * 250), ("{*a,*b}" * 6 + "c", "ab" * 100)],
+)
+def test_pathological_globs_answer_at_once(pattern: str, path: str) -> None:
+    start = time.monotonic()
+    assert not glob_match(pattern, path)
+    assert not matches(path, [pattern])
+    assert time.monotonic() - start < 1
+
+
+def test_hostile_exclude_and_naming_patterns_do_not_hang_the_index(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".accessdenied.toml").write_text(
+        f'exclude = ["{EVIL}"]\n[naming]\npatterns = ["{"*a" * 8}{{name}}.json"]\n',
+        encoding="utf-8",
+    )
+    deep = tmp_path.joinpath(*["a"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "p.json").write_text(
+        '{"Version": "2012-10-17", "Statement": []}', encoding="utf-8"
+    )
+    start = time.monotonic()
+    index = build_index(tmp_path)
+    assert index.config_error is None
+    assert deep / "p.json" in index.files
+    assert time.monotonic() - start < 10
+
+
+def test_same_language_as_the_regex_translations() -> None:
+    rng = random.Random(7)
+    plain = ["a", "b", "/", "*", "**", "**/", "?", "x"]
+    lsp = ["a", "{a,b}", "[ab]", "[!a]", "*", "**/", "/", "?", "{x,**/y}", "**"]
+    for _ in range(5000):
+        pat = "".join(rng.choice(plain) for _ in range(rng.randint(0, 6)))
+        path = "".join(rng.choice("ab/x.") for _ in range(rng.randint(0, 8)))
+        assert glob_matches(pat, path) == (glob_regex(pat).match(path) is not None)
+        pat = "".join(rng.choice(lsp) for _ in range(rng.randint(0, 5)))
+        path = "".join(rng.choice("abxy/") for _ in range(rng.randint(0, 8)))
+        expected = glob_to_regex(pat).match(path) is not None
+        assert glob_matches(pat, path, lsp=True) == expected, (pat, path)
