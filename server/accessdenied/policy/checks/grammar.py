@@ -827,3 +827,39 @@ def check_missing_qualifier(ctx: Context) -> Iterator[Finding]:
                 f'"{key.value}" holds a set of values: say how they compare with '
                 f'"ForAllValues:{op.value}" or "ForAnyValue:{op.value}"',
             )
+
+
+@check(
+    "variable-unsupported-element",
+    "error",
+    "a policy variable in Principal or NotPrincipal (only Resource and Condition take them)",
+)
+def check_variable_in_principal(ctx: Context) -> Iterator[Finding]:
+    source = ctx.doc.type_source or ""
+    if (
+        source.startswith("terraform")
+        or ctx.doc.source == "hcl"
+        or "(Fn::Sub)" in source
+    ):
+        return  # "${...}" there is the template language's, not IAM's
+    for st in ctx.doc.statements:
+        for key in ("Principal", "NotPrincipal"):
+            node = st.elements.get(key)
+            values = (
+                [n for m in node.members for n in _strings(m.value)]
+                if isinstance(node, JsonObject)
+                else _strings(node)
+            )
+            for n in values:
+                if isinstance(n, IntrinsicString) or "${" not in n.value:
+                    continue
+                if (
+                    re.search(r"\$\{[a-z0-9.-]+:[^}]+\}", n.value, re.I)
+                    and "::" not in n.value
+                ):
+                    yield _f(
+                        "variable-unsupported-element",
+                        n,
+                        f'"{n.value}": policy variables are not replaced in {key}; '
+                        "name the principal literally",
+                    )

@@ -213,6 +213,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     ),
     "empty-sid": (S, ("Empty Sid value",)),
     "missing-qualifier": (E, ("Missing qualifier",)),
+    "variable-unsupported-element": (E, ("Variable unsupported in element",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -228,7 +229,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "Unsupported action in policy"),
     (E, "Unsupported condition key for service principal"),
     (E, "Unsupported global condition key"),
-    (E, "Variable unsupported in element"),
     (SW, "Deny NotAction with unsupported tag condition key for service"),
     (SW, "Deny with unsupported tag condition key for service"),
     (SW, "Missing paired condition keys"),
