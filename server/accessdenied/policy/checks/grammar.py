@@ -853,9 +853,9 @@ def check_variable_in_principal(ctx: Context) -> Iterator[Finding]:
             for n in values:
                 if isinstance(n, IntrinsicString) or "${" not in n.value:
                     continue
-                if (
-                    re.search(r"\$\{[a-z0-9.-]+:[^}]+\}", n.value, re.I)
-                    and "::" not in n.value
+                if any(
+                    "::" not in v
+                    for v in re.findall(r"\$\{[a-z0-9.-]+:[^}]+\}", n.value, re.I)
                 ):
                     yield _f(
                         "variable-unsupported-element",
