@@ -174,3 +174,32 @@ def _run(tokens: tuple[Token, ...], text: str) -> bool:
 def glob_matches(pattern: str, path: str, lsp: bool = False) -> bool:
     """Whether the whole `/`-separated `path` matches `pattern` (linear time)."""
     return any(_run(tokens, path) for tokens in compile_glob(pattern, lsp))
+
+
+def wildcard_fullmatch(pattern: str, text: str) -> bool:
+    """IAM-style `*` (any run, `/` and `:` included) and `?` (any one character).
+
+    The two-pointer algorithm with one remembered star: O(len(pattern) x len(text)) at
+    worst, where a regex `.*a.*a.*a...b` is exponential.
+    """
+    p = t = 0
+    star = -1
+    mark = 0
+    np_, nt = len(pattern), len(text)
+    while t < nt:
+        if p < np_ and (pattern[p] == "?" or pattern[p] == text[t]):
+            p += 1
+            t += 1
+        elif p < np_ and pattern[p] == "*":
+            star = p
+            mark = t
+            p += 1
+        elif star != -1:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < np_ and pattern[p] == "*":
+        p += 1
+    return p == np_

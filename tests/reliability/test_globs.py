@@ -60,3 +60,17 @@ def test_same_language_as_the_regex_translations() -> None:
         path = "".join(rng.choice("abxy/") for _ in range(rng.randint(0, 8)))
         expected = glob_to_regex(pat).match(path) is not None
         assert glob_matches(pat, path, lsp=True) == expected, (pat, path)
+
+
+def test_config_arn_patterns_match_in_linear_time() -> None:
+    from accessdenied.globmatch import wildcard_fullmatch
+    from accessdenied.workspace.index import _wild, arn_matches
+
+    start = time.monotonic()
+    assert not arn_matches("arn:" + "*a" * 40 + "b", "arn:" + "a" * 300)
+    assert time.monotonic() - start < 1
+    rng = random.Random(5)
+    for _ in range(5000):
+        pat = "".join(rng.choice("ab*?:/") for _ in range(rng.randint(0, 7)))
+        txt = "".join(rng.choice("ab:/") for _ in range(rng.randint(0, 9)))
+        assert wildcard_fullmatch(pat, txt) == (_wild(pat).match(txt) is not None)

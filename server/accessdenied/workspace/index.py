@@ -24,7 +24,7 @@ from typing import Any
 from accessdenied import safeio
 from accessdenied.containers import Reference
 from accessdenied.evaluate import Policy, PolicySet, parse_arn, parse_principal
-from accessdenied.globmatch import glob_matches
+from accessdenied.globmatch import glob_matches, wildcard_fullmatch
 from accessdenied.text import LineIndex, Span
 from accessdenied.workspace.config import (
     ConfigError,
@@ -108,8 +108,12 @@ def _wild(pattern: str) -> re.Pattern[str]:
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
-    """IAM-style wildcard match (`*`, `?`), case-sensitive."""
-    return _wild(pattern).match(arn) is not None
+    """IAM-style wildcard match (`*`, `?`), case-sensitive.
+
+    Linear-time (patterns come from a possibly hostile config or template; a regex of
+    `*a*a*a...b` backtracks without end).
+    """
+    return wildcard_fullmatch(pattern, arn)
 
 
 def principal_forms(principal: str) -> tuple[str, ...]:
