@@ -74,3 +74,51 @@ def test_config_arn_patterns_match_in_linear_time() -> None:
         pat = "".join(rng.choice("ab*?:/") for _ in range(rng.randint(0, 7)))
         txt = "".join(rng.choice("ab:/") for _ in range(rng.randint(0, 9)))
         assert wildcard_fullmatch(pat, txt) == (_wild(pat).match(txt) is not None)
+
+
+def test_policy_with_pathological_wildcards_evaluates_at_once(tmp_path: Path) -> None:
+    """A policy `Action: s3:*a*a...b` / `Resource: ...*a*a...b` used to hang evaluation
+    (regex backtracking); now linear, with the same decisions."""
+    from accessdenied.cli import main
+
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": ['
+        f'{{"Effect": "Allow", "Action": "s3:{"*e" * 20}*", '
+        f'"Resource": "arn:aws:s3:::{"*a" * 20}*"}},'
+        f'{{"Effect": "Deny", "Action": "s3:{"*a" * 20}b", "Resource": "*"}}]}}',
+        encoding="utf-8",
+    )
+    start = time.monotonic()
+    argv = ["simulate", "--policy", str(policy), "--action"]
+    resource = "arn:aws:s3:::" + "a" * 40
+    assert main([*argv, "s3:" + "e" * 30, "--resource", resource]) == 0
+    assert main([*argv, "s3:" + "a" * 60, "--resource", resource]) == 1
+    assert time.monotonic() - start < 5
+
+
+def test_linear_matchers_agree_with_the_regexes() -> None:
+    import re
+
+    from accessdenied.evaluate.matching import (
+        LinearMatcher,
+        _arn_regex,
+        _arn_units,
+        _simple_regex,
+        _simple_units,
+        tokenize,
+    )
+
+    rng = random.Random(11)
+    for _ in range(5000):
+        pat = "".join(rng.choice(["a", "B", "*", "?", ":", "/"]) for _ in range(9))
+        txt = "".join(rng.choice("abAB:/") for _ in range(rng.randint(0, 10)))
+        t = tokenize(pat, None)
+        fold = re.compile(_simple_regex(t), re.IGNORECASE | re.DOTALL)
+        arn = re.compile(_arn_regex(t), re.DOTALL)
+        assert (fold.fullmatch(txt) is not None) == bool(
+            LinearMatcher(_simple_units(t, True), "", True).fullmatch(txt)
+        )
+        assert (arn.fullmatch(txt) is not None) == bool(
+            LinearMatcher(_arn_units(t), "", False).fullmatch(txt)
+        )

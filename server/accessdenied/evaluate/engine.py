@@ -24,7 +24,9 @@ from typing import Any
 
 from accessdenied.evaluate.conditions import evaluate_conditions
 from accessdenied.evaluate.matching import (
+    MAX_REGEX_WILDCARDS,
     PrincipalMatch,
+    action_regex,
     as_list,
     has_variables,
     match_principal,
@@ -57,8 +59,32 @@ VARIABLES_VERSION = "2012-10-17"
 _RANK = {"direct": 0, "role": 1, "user": 2, "account": 3}
 
 
+class _AnyOf:
+    """`fullmatch` over per-pattern matchers.
+
+    Used when one pattern is too wild for a combined regex (MAX_REGEX_WILDCARDS).
+    """
+
+    __slots__ = ("matchers",)
+
+    def __init__(self, matchers: list[Any]) -> None:
+        self.matchers = matchers
+
+    def fullmatch(self, text: str) -> bool | None:
+        return True if any(m.fullmatch(text) for m in self.matchers) else None
+
+
+def _too_wild(patterns: tuple[str, ...]) -> bool:
+    return any(
+        sum(1 for kind, _ in tokenize(p, None) if kind != "lit") > MAX_REGEX_WILDCARDS
+        for p in patterns
+    )
+
+
 @functools.lru_cache(maxsize=8192)
 def _actions_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    if _too_wild(patterns):
+        return _AnyOf([action_regex(p) for p in patterns])  # type: ignore[return-value]
     parts = []
     for p in patterns:
         out = []
@@ -72,6 +98,8 @@ def _actions_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 @functools.lru_cache(maxsize=8192)
 def _resources_regex(resources: tuple[str, ...]) -> re.Pattern[str]:
+    if _too_wild(resources):
+        return _AnyOf([resource_regex(r, None) for r in resources])  # type: ignore[return-value]
     return re.compile(
         "|".join(f"(?:{resource_regex(r, None).pattern})" for r in resources),
         re.DOTALL,

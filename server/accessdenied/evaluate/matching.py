@@ -140,15 +140,118 @@ def _arn_regex(tokens: Sequence[Token]) -> str:
     return "".join(out)
 
 
+#: A pattern with more wildcards than this is matched by `LinearMatcher`: a regex of
+#: `*a*a*a...b` backtracks exponentially (a hostile policy file could hang evaluation).
+MAX_REGEX_WILDCARDS = 8
+
+
+class LinearMatcher:
+    """`fullmatch` of a wildcard pattern by NFA simulation: O(len(text) x len(pattern)).
+
+    Units: ("c", ch) a literal character, ("any", "") one character, ("anyx", "") one
+    character but `:`, ("star", "") any run, ("starx", "") any run without `:`.
+    """
+
+    __slots__ = ("fold", "pattern", "units")
+
+    def __init__(self, units: list[tuple[str, str]], pattern: str, fold: bool) -> None:
+        self.units = tuple(units)
+        self.pattern = pattern
+        self.fold = fold
+
+    def _closure(self, states: set[int]) -> set[int]:
+        out = set(states)
+        stack = list(states)
+        while stack:
+            s = stack.pop()
+            wild = s < len(self.units) and self.units[s][0] in ("star", "starx")
+            if wild and s + 1 not in out:
+                out.add(s + 1)
+                stack.append(s + 1)
+        return out
+
+    def fullmatch(self, text: str) -> bool | None:
+        units = self.units
+        m = len(units)
+        if self.fold:
+            text = text.casefold()
+        states = self._closure({0})
+        for ch in text:
+            nxt: set[int] = set()
+            for s in states:
+                if s >= m:
+                    continue
+                kind, lit = units[s]
+                if kind == "c":
+                    if lit == ch:
+                        nxt.add(s + 1)
+                elif kind == "any" or (kind == "anyx" and ch != ":"):
+                    nxt.add(s + 1)
+                elif kind == "star" or (kind == "starx" and ch != ":"):
+                    nxt.add(s)
+            if not nxt:
+                return None
+            states = self._closure(nxt)
+        return True if m in states else None
+
+
+def _wildcards(tokens: Sequence[Token]) -> int:
+    return sum(1 for kind, _ in tokens if kind != "lit")
+
+
+def _simple_units(tokens: Sequence[Token], fold: bool) -> list[tuple[str, str]]:
+    units: list[tuple[str, str]] = []
+    for kind, text in tokens:
+        if kind == "lit":
+            units.extend(("c", c.casefold() if fold else c) for c in text)
+        else:
+            units.append(("star" if kind == "*" else "any", ""))
+    return units
+
+
+def _arn_units(tokens: Sequence[Token]) -> list[tuple[str, str]]:
+    # The same segment rules as _arn_regex.
+    units: list[tuple[str, str]] = []
+    segment = 0
+    n = len(tokens)
+    for i, (kind, text) in enumerate(tokens):
+        if kind == "lit":
+            units.extend(("c", c) for c in text)
+            segment += text.count(":")
+            continue
+        if segment >= 5:
+            units.append(("star" if kind == "*" else "any", ""))
+            continue
+        if kind == "?":
+            units.append(("anyx", ""))
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else None
+        ends_segment = nxt is None or (nxt[0] == "lit" and nxt[1].startswith(":"))
+        units.append(("star" if ends_segment else "starx", ""))
+    return units
+
+
+def _simple(tokens: list[Token], flags: int, fold: bool) -> Any:
+    if _wildcards(tokens) > MAX_REGEX_WILDCARDS:
+        return LinearMatcher(_simple_units(tokens, fold), "", fold)
+    return re.compile(_simple_regex(tokens), flags)
+
+
+def _arn(tokens: list[Token]) -> Any:
+    if _wildcards(tokens) > MAX_REGEX_WILDCARDS:
+        return LinearMatcher(_arn_units(tokens), "", False)
+    return re.compile(_arn_regex(tokens), re.DOTALL)
+
+
 @functools.lru_cache(maxsize=8192)
 def action_regex(pattern: str) -> re.Pattern[str]:
     """Compiled case-insensitive matcher for an Action pattern."""
-    return re.compile(_simple_regex(tokenize(pattern, None)), re.IGNORECASE | re.DOTALL)
+    return _simple(tokenize(pattern, None), re.IGNORECASE | re.DOTALL, True)  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=16384)
 def _resource_regex_static(pattern: str) -> re.Pattern[str]:
-    return re.compile(_arn_regex(tokenize(pattern, None)), re.DOTALL)
+    return _arn(tokenize(pattern, None))  # type: ignore[no-any-return]
 
 
 def resource_regex(
@@ -157,19 +260,19 @@ def resource_regex(
     """Compiled matcher for a Resource pattern; substitutes variables when ctx is given."""
     if ctx is None or "${" not in pattern:
         return _resource_regex_static(pattern)
-    return re.compile(_arn_regex(tokenize(pattern, ctx)), re.DOTALL)
+    return _arn(tokenize(pattern, ctx))  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=16384)
 def _like_regex_static(pattern: str) -> re.Pattern[str]:
-    return re.compile(_simple_regex(tokenize(pattern, None)), re.DOTALL)
+    return _simple(tokenize(pattern, None), re.DOTALL, False)  # type: ignore[no-any-return]
 
 
 def like_regex(pattern: str, ctx: Mapping[str, ContextValue] | None) -> re.Pattern[str]:
     """Compiled matcher for a StringLike value (case-sensitive, `*` and `?`)."""
     if ctx is None or "${" not in pattern:
         return _like_regex_static(pattern)
-    return re.compile(_simple_regex(tokenize(pattern, ctx)), re.DOTALL)
+    return _simple(tokenize(pattern, ctx), re.DOTALL, False)  # type: ignore[no-any-return]
 
 
 def as_list(value: Any) -> list[Any]:
