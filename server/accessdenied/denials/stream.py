@@ -401,7 +401,7 @@ def scan_file(path: str | os.PathLike[str]) -> Iterator[Denial]:
         if mm is not None:
             try:
                 if not safeio.sniff_encoding(mm[:4096]).startswith("utf-16"):
-                    yield from _scan_mapped(mm)
+                    yield from _scan_mapped(mm, fh.fileno())
                     return
             finally:
                 mm.close()
@@ -451,21 +451,40 @@ def _count(mm: mmap.mmap, start: int, end: int) -> tuple[int, int]:
     return data.count(b"\n"), _chars(data)
 
 
-def _scan_mapped(mm: mmap.mmap) -> Iterator[Denial]:
+def _intact(fd: int, size: int) -> bool:
+    """Whether the mapped file still has its `size` bytes.
+
+    Touching a mapped page past a file's new end (a log truncated by rotation while it is
+    scanned) would kill the process with SIGBUS; the scan stops at the truncation instead.
+    """
+    try:
+        return os.fstat(fd).st_size >= size
+    except OSError:
+        return False
+
+
+def _scan_mapped(mm: mmap.mmap, fd: int) -> Iterator[Denial]:
     """One sequential pass: each piece is searched, then counted while it is in cache."""
     n = len(mm)
     off, line, char = 0, 1, 0  # a position whose line and character offset are known
     pending: tuple[int, int, int, int] | None = None  # window start, end, line, char
     start = 0
     while start < n:
+        if not _intact(fd, n):
+            return
         end = _piece_end(mm, start, n)
         for h, he in _hits(mm, start, min(n, end + _EDGE)):
+            # Checked again after every yield: the caller may run while the file changes.
+            if not _intact(fd, n):
+                return
             ws, we = _window(mm, h, he)
             if pending is not None and ws <= pending[1]:
                 pending = (pending[0], max(pending[1], we), pending[2], pending[3])
                 continue
             if pending is not None:
                 yield from _scan_window(mm, *pending)
+                if not _intact(fd, n):
+                    return
             if ws >= off:
                 dl, dc = _count(mm, off, ws)
                 line, char = line + dl, char + dc
@@ -474,12 +493,14 @@ def _scan_mapped(mm: mmap.mmap) -> Iterator[Denial]:
                 line, char = line - dl, char - dc
             off = ws
             pending = (ws, we, line, char)
+        if not _intact(fd, n):
+            return
         if end > off:
             dl, dc = _count(mm, off, end)
             off, line, char = end, line + dl, char + dc
         _drop(mm, start, end)
         start = end
-    if pending is not None:
+    if pending is not None and _intact(fd, n):
         yield from _scan_window(mm, *pending)
 
 

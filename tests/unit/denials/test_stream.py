@@ -266,3 +266,19 @@ def test_mapped_scan_matches_read_scan_and_whole_text(
     assert len(mapped) == 4
     assert mapped == read == [_key(d) for d in whole]
     assert [d.span.start for d in scan_file(path)] == [d.span.start for d in whole]
+
+
+def test_mapped_scan_stops_cleanly_when_the_file_is_truncated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log truncated (rotation) while it is scanned: no SIGBUS, the scan just stops."""
+    monkeypatch.setattr(stream_mod, "_MAP_PIECE", 8192)
+    path = tmp_path / "rotating.log"
+    path.write_text((FILLER * 200 + LINE) * 20, encoding="utf-8")
+    it = scan_file(path)
+    first = next(it)
+    assert first.action == "s3:PutObject"
+    with open(path, "r+b") as fh:
+        fh.truncate(100)
+    rest = list(it)
+    assert len(rest) < 19
