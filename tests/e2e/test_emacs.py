@@ -126,11 +126,6 @@ def test_emacs_eglot_server_exits_by_itself(run: Run) -> None:
 
 # Known defects of issue 13's "any LSP client" items, asserted as they should be; strict, so
 # a fix turns them into failures that ask for the mark to go.
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: hover ignores the client's contentFormat (markdown sent to eglot, "
-    "which offers only plaintext without markdown-mode)",
-)
 def test_emacs_eglot_hover_is_plaintext(run: Run) -> None:
     result = run.result
     assert result["hover_formats"] == ["plaintext"], result["hover_formats"]
@@ -146,7 +141,8 @@ def test_emacs_eglot_hover_is_plaintext(run: Run) -> None:
     "name the policy file",
 )
 def test_emacs_eglot_message_names_the_policy_file(run: Run) -> None:
-    denial = next(d for d in run.result["diagnostics"] if ACTION in d["message"])
+    final = run.result["diagnostics_final"]
+    denial = next(d for d in final if ACTION in d["message"])
     assert "app-role.json" in denial["message"], denial
 
 

@@ -183,6 +183,13 @@
         (ad-put :wrapper_log_seen (if (funcall seen "/.accessdenied/terminal.log") t :false))
         (ad-put :build_log_seen (if (funcall seen "/build/out.log") t :false)))
       (ad-step "new logs")
+      ;; The log's diagnostics now, once the server has explained the denials (it may
+      ;; republish them when the workspace index is ready).
+      (ad-put :diagnostics_final
+              (with-current-buffer buf
+                (vconcat (mapcar (lambda (d) (list :line (line-number-at-pos (flymake-diagnostic-beg d))
+                                                   :message (flymake-diagnostic-text d)))
+                                 (flymake-diagnostics)))))
       ;; eglot-shutdown's sequence (shutdown request, exit notification), but waiting up to
       ;; 2 s to see whether the server exits by itself (eglot itself kills it after 100 ms).
       (let ((proc (jsonrpc--process server)) (start nil))
