@@ -42,8 +42,10 @@ def add_parser(sub: Any) -> None:
             "Find the access denials of every principal in a CloudTrail trail, grouped by "
             "principal x action x resource. --local reads a copy of the trail's S3 layout "
             "with DuckDB; --athena and --lake run the same query in AWS (live mode). "
-            "Exit status: 0 none found, 1 denials found, 2 usage or configuration error, "
-            "3 query failed, timed out or was cancelled."
+            "Exit status: 0 no denial found, 1 denials found (with --fix: some group got "
+            "no verified edit), 2 usage or configuration error (no credentials, no output "
+            "location, missing table, projection mismatch, unreadable files), 3 the query "
+            "failed, timed out or was cancelled, 130 after Ctrl-C (the query is stopped)."
         ),
     )
     engine = p.add_mutually_exclusive_group(required=True)
