@@ -14,7 +14,7 @@ from accessdenied.aws.lake import run_lake
 from accessdenied.aws.querying import TrailQueryError, query_client
 from accessdenied.aws.safety import ReadOnlyViolation
 from accessdenied.aws.session import LiveConfig
-from accessdenied.trail import TrailFilter, denial_query, render_query
+from accessdenied.trail import TrailFilter, TrailResult, denial_query, render_query
 from accessdenied.trail.query import QUERY_COLUMNS
 
 CONFIG = LiveConfig(enabled=True, region="us-east-1")
@@ -156,6 +156,40 @@ def _state(
 SQL = render_query(denial_query(FLT, "athena", TABLE), "athena")
 
 
+def _results(
+    stub: Stubber,
+    rows: list[dict[str, str | None]] | None = None,
+    *,
+    header: bool = False,
+    sent_token: str | None = None,
+    next_token: str | None = None,
+) -> None:
+    """One GetQueryResults page (no rows: the bare empty result set Athena returns)."""
+    result: dict[str, Any] = {"Rows": []}
+    if rows is not None:
+        result = {
+            "Rows": _athena_rows(rows, header=header),
+            "ResultSetMetadata": {
+                "ColumnInfo": [{"Name": n, "Type": "varchar"} for n in NAMES]
+            },
+        }
+    page: dict[str, Any] = {"ResultSet": result}
+    if next_token:
+        page["NextToken"] = next_token
+    expected: dict[str, Any] = {"QueryExecutionId": "q-1", "MaxResults": 1000}
+    if sent_token:
+        expected["NextToken"] = sent_token
+    stub.add_response("get_query_results", page, expected)
+
+
+def _run_athena(athena: Any, flt: TrailFilter = FLT, **kwargs: Any) -> TrailResult:
+    """run_athena on TABLE in workgroup `denials` through the stubbed client."""
+    kwargs.setdefault("sleep", lambda s: None)
+    return run_athena(
+        CONFIG, flt, table=TABLE, workgroup="denials", client=athena, **kwargs
+    )
+
+
 def test_trail_athena_calls_pages_and_cost(athena: Any) -> None:
     sleeps: list[float] = []
     with Stubber(athena) as stub:
@@ -165,39 +199,9 @@ def test_trail_athena_calls_pages_and_cost(athena: Any) -> None:
         _state(stub, "QUEUED")
         _state(stub, "RUNNING")
         _state(stub, "SUCCEEDED", scanned=3 * 1024**4)
-        stub.add_response(
-            "get_query_results",
-            {
-                "ResultSet": {
-                    "Rows": _athena_rows([_row(1), _row(2)], header=True),
-                    "ResultSetMetadata": {
-                        "ColumnInfo": [{"Name": n, "Type": "varchar"} for n in NAMES]
-                    },
-                },
-                "NextToken": "page-2",
-            },
-            {"QueryExecutionId": "q-1", "MaxResults": 1000},
-        )
-        stub.add_response(
-            "get_query_results",
-            {
-                "ResultSet": {
-                    "Rows": _athena_rows([_row(3)], header=False),
-                    "ResultSetMetadata": {
-                        "ColumnInfo": [{"Name": n, "Type": "varchar"} for n in NAMES]
-                    },
-                }
-            },
-            {"QueryExecutionId": "q-1", "MaxResults": 1000, "NextToken": "page-2"},
-        )
-        result = run_athena(
-            CONFIG,
-            FLT,
-            table=TABLE,
-            workgroup="denials",
-            client=athena,
-            sleep=sleeps.append,
-        )
+        _results(stub, [_row(1), _row(2)], header=True, next_token="page-2")
+        _results(stub, [_row(3)], sent_token="page-2")
+        result = _run_athena(athena, sleep=sleeps.append)
         stub.assert_no_pending_responses()
     assert len(sleeps) == 2
     assert sleeps[1] > sleeps[0]
@@ -220,7 +224,7 @@ def test_trail_athena_no_output_location(athena: Any) -> None:
     with Stubber(athena) as stub:
         _workgroup(stub, location=None)
         with pytest.raises(TrailQueryError, match="no Athena output location") as err:
-            run_athena(CONFIG, FLT, table=TABLE, workgroup="denials", client=athena)
+            _run_athena(athena)
     assert err.value.exit_status == 2
 
 
@@ -239,20 +243,8 @@ def test_trail_athena_given_output_location_is_sent(athena: Any) -> None:
             },
         )
         _state(stub, "SUCCEEDED")
-        stub.add_response(
-            "get_query_results",
-            {"ResultSet": {"Rows": []}},
-            {"QueryExecutionId": "q-1", "MaxResults": 1000},
-        )
-        result = run_athena(
-            CONFIG,
-            FLT,
-            table=TABLE,
-            workgroup="denials",
-            client=athena,
-            output_location="s3://mine/out/",
-            sleep=lambda s: None,
-        )
+        _results(stub)
+        result = _run_athena(athena, output_location="s3://mine/out/")
     assert result.denials == ()
 
 
@@ -265,7 +257,7 @@ def test_trail_athena_table_missing(athena: Any) -> None:
             "Table cloudtrail_logs_pp not found in database security",
         )
         with pytest.raises(TrailQueryError, match=r"not found.*--print-sql") as err:
-            run_athena(CONFIG, FLT, table=TABLE, workgroup="denials", client=athena)
+            _run_athena(athena)
     assert err.value.exit_status == 2
 
 
@@ -276,7 +268,7 @@ def test_trail_athena_projection_mismatch(athena: Any) -> None:
         with pytest.raises(
             TrailQueryError, match="partition projection mismatch"
         ) as err:
-            run_athena(CONFIG, FLT, table=TABLE, workgroup="denials", client=athena)
+            _run_athena(athena)
     assert err.value.exit_status == 2
 
 
@@ -295,19 +287,8 @@ def test_trail_athena_single_region_table_filters_columns(athena: Any) -> None:
         )
         _start(stub, sql)
         _state(stub, "SUCCEEDED")
-        stub.add_response(
-            "get_query_results",
-            {"ResultSet": {"Rows": []}},
-            {"QueryExecutionId": "q-1", "MaxResults": 1000},
-        )
-        run_athena(
-            CONFIG,
-            FLT,
-            table=TABLE,
-            workgroup="denials",
-            client=athena,
-            sleep=lambda s: None,
-        )
+        _results(stub)
+        _run_athena(athena)
         stub.assert_no_pending_responses()
     assert "recipientaccountid = '111122223333'" in sql
 
@@ -323,14 +304,7 @@ def test_trail_athena_failed_query_is_classified(athena: Any) -> None:
             reason="TABLE_NOT_FOUND: line 15:6: Table 'awsdatacatalog.security.cloudtrail_logs_pp' does not exist",
         )
         with pytest.raises(TrailQueryError, match="does not exist") as err:
-            run_athena(
-                CONFIG,
-                FLT,
-                table=TABLE,
-                workgroup="denials",
-                client=athena,
-                sleep=lambda s: None,
-            )
+            _run_athena(athena)
     assert err.value.exit_status == 2
     with Stubber(athena) as stub:
         _workgroup(stub)
@@ -338,14 +312,7 @@ def test_trail_athena_failed_query_is_classified(athena: Any) -> None:
         _start(stub, SQL)
         _state(stub, "FAILED", reason="GENERIC_INTERNAL_ERROR: something broke")
         with pytest.raises(TrailQueryError, match="query failed") as err:
-            run_athena(
-                CONFIG,
-                FLT,
-                table=TABLE,
-                workgroup="denials",
-                client=athena,
-                sleep=lambda s: None,
-            )
+            _run_athena(athena)
     assert err.value.exit_status == 3
 
 
@@ -357,15 +324,7 @@ def test_trail_athena_timeout_stops_the_query(athena: Any) -> None:
         _state(stub, "RUNNING")
         stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
         with pytest.raises(TrailQueryError, match="did not finish") as err:
-            run_athena(
-                CONFIG,
-                FLT,
-                table=TABLE,
-                workgroup="denials",
-                client=athena,
-                timeout=1e-9,
-                sleep=lambda s: None,
-            )
+            _run_athena(athena, timeout=1e-9)
         stub.assert_no_pending_responses()
     assert err.value.exit_status == 3
 
@@ -381,14 +340,7 @@ def test_trail_athena_ctrl_c_stops_the_query(athena: Any) -> None:
         _state(stub, "RUNNING")
         stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
         with pytest.raises(KeyboardInterrupt):
-            run_athena(
-                CONFIG,
-                FLT,
-                table=TABLE,
-                workgroup="denials",
-                client=athena,
-                sleep=interrupt,
-            )
+            _run_athena(athena, sleep=interrupt)
         stub.assert_no_pending_responses()
 
 
@@ -400,7 +352,7 @@ def test_trail_athena_access_denied_names_the_policy(athena: Any) -> None:
             "User: arn:aws:iam::1:user/x is not authorized to perform: athena:GetWorkGroup",
         )
         with pytest.raises(TrailQueryError, match=r"trail-policy\.json") as err:
-            run_athena(CONFIG, FLT, table=TABLE, workgroup="denials", client=athena)
+            _run_athena(athena)
     assert err.value.exit_status == 2
 
 
@@ -453,15 +405,31 @@ def _lake_page(
     return page
 
 
+def _lake_start(stub: Stubber) -> None:
+    stub.add_response("start_query", {"QueryId": LQ}, {"QueryStatement": LAKE_SQL})
+
+
+def _lake_status(stub: Stubber, status: str) -> None:
+    stub.add_response("get_query_results", {"QueryStatus": status}, {"QueryId": LQ})
+
+
+def _lake_cancel(stub: Stubber) -> None:
+    stub.add_response(
+        "cancel_query", {"QueryId": LQ, "QueryStatus": "CANCELLED"}, {"QueryId": LQ}
+    )
+
+
+def _run_lake(lake: Any, **kwargs: Any) -> TrailResult:
+    """run_lake on LAKE_STORE through the stubbed client."""
+    kwargs.setdefault("sleep", lambda s: None)
+    return run_lake(CONFIG, FLT, store=LAKE_STORE, client=lake, **kwargs)
+
+
 def test_trail_lake_calls_pages(lake: Any) -> None:
     with Stubber(lake) as stub:
-        stub.add_response("start_query", {"QueryId": LQ}, {"QueryStatement": LAKE_SQL})
-        stub.add_response(
-            "get_query_results", {"QueryStatus": "QUEUED"}, {"QueryId": LQ}
-        )
-        stub.add_response(
-            "get_query_results", {"QueryStatus": "RUNNING"}, {"QueryId": LQ}
-        )
+        _lake_start(stub)
+        _lake_status(stub, "QUEUED")
+        _lake_status(stub, "RUNNING")
         stub.add_response(
             "get_query_results",
             _lake_page([_row(1), _row(2)], "token-page-2"),
@@ -472,9 +440,7 @@ def test_trail_lake_calls_pages(lake: Any) -> None:
             _lake_page([_row(3)], None),
             {"QueryId": LQ, "NextToken": "token-page-2"},
         )
-        result = run_lake(
-            CONFIG, FLT, store=LAKE_STORE, client=lake, sleep=lambda s: None
-        )
+        result = _run_lake(lake)
         stub.assert_no_pending_responses()
     assert [td.row.event_id for td in result.denials] == ["e1", "e2", "e3"]
     assert result.denials[0].denial.action == "secretsmanager:GetSecretValue"
@@ -491,57 +457,38 @@ def test_trail_lake_errors(lake: Any) -> None:
             "The specified event data store was not found.",
         )
         with pytest.raises(TrailQueryError, match="not found") as err:
-            run_lake(CONFIG, FLT, store=LAKE_STORE, client=lake)
+            _run_lake(lake)
     assert err.value.exit_status == 2
     with Stubber(lake) as stub:
-        stub.add_response("start_query", {"QueryId": LQ}, {"QueryStatement": LAKE_SQL})
+        _lake_start(stub)
         stub.add_response(
             "get_query_results",
             {"QueryStatus": "FAILED", "ErrorMessage": "Query failed: column x"},
             {"QueryId": LQ},
         )
         with pytest.raises(TrailQueryError, match="column x") as err:
-            run_lake(CONFIG, FLT, store=LAKE_STORE, client=lake, sleep=lambda s: None)
+            _run_lake(lake)
     assert err.value.exit_status == 3
 
 
 def test_trail_lake_timeout_and_ctrl_c_cancel(lake: Any) -> None:
     with Stubber(lake) as stub:
-        stub.add_response("start_query", {"QueryId": LQ}, {"QueryStatement": LAKE_SQL})
-        stub.add_response(
-            "get_query_results", {"QueryStatus": "RUNNING"}, {"QueryId": LQ}
-        )
-        stub.add_response(
-            "cancel_query",
-            {"QueryId": LQ, "QueryStatus": "CANCELLED"},
-            {"QueryId": LQ},
-        )
+        _lake_start(stub)
+        _lake_status(stub, "RUNNING")
+        _lake_cancel(stub)
         with pytest.raises(TrailQueryError, match="cancelled"):
-            run_lake(
-                CONFIG,
-                FLT,
-                store=LAKE_STORE,
-                client=lake,
-                timeout=1e-9,
-                sleep=lambda s: None,
-            )
+            _run_lake(lake, timeout=1e-9)
         stub.assert_no_pending_responses()
 
     def interrupt(_: float) -> None:
         raise KeyboardInterrupt
 
     with Stubber(lake) as stub:
-        stub.add_response("start_query", {"QueryId": LQ}, {"QueryStatement": LAKE_SQL})
-        stub.add_response(
-            "get_query_results", {"QueryStatus": "RUNNING"}, {"QueryId": LQ}
-        )
-        stub.add_response(
-            "cancel_query",
-            {"QueryId": LQ, "QueryStatus": "CANCELLED"},
-            {"QueryId": LQ},
-        )
+        _lake_start(stub)
+        _lake_status(stub, "RUNNING")
+        _lake_cancel(stub)
         with pytest.raises(KeyboardInterrupt):
-            run_lake(CONFIG, FLT, store=LAKE_STORE, client=lake, sleep=interrupt)
+            _run_lake(lake, sleep=interrupt)
         stub.assert_no_pending_responses()
 
 
@@ -569,19 +516,7 @@ def test_trail_athena_create_table_runs_the_ddl_first(athena: Any) -> None:
         _table(stub)
         _start(stub, sql)
         _state(stub, "SUCCEEDED")
-        stub.add_response(
-            "get_query_results",
-            {"ResultSet": {"Rows": []}},
-            {"QueryExecutionId": "q-1", "MaxResults": 1000},
-        )
-        result = run_athena(
-            CONFIG,
-            flt,
-            table=TABLE,
-            workgroup="denials",
-            client=athena,
-            ddl_location="s3://trail-bucket/AWSLogs/",
-            sleep=lambda s: None,
-        )
+        _results(stub)
+        result = _run_athena(athena, flt, ddl_location="s3://trail-bucket/AWSLogs/")
         stub.assert_no_pending_responses()
     assert "created table" in result.notes[0]

@@ -8,26 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.contracts import SCAN_DENIAL_KEYS
 from tests.paths import EXAMPLES, REPO
 
-KEYS = [
-    "file",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "principal",
-    "action",
-    "resource",
-    "decision",
-    "policy_type",
-    "policy_arn",
-    "service",
-    "operation",
-    "encoded_message",
-    "request_id",
-    "text",
-]
+KEYS = list(SCAN_DENIAL_KEYS)
 DENIAL = (
     "An error occurred (AccessDenied) when calling the PutObject operation: User: "
     "arn:aws:sts::111122223333:assumed-role/app/dev is not authorized to perform: "

@@ -8,30 +8,10 @@ from pathlib import Path
 import pytest
 
 from accessdenied.cli import main
+from tests.contracts import SCAN_DENIAL_KEYS
 from tests.unit.trail.trailgen import Planted
 
-DENIAL_KEYS = {
-    "file",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "principal",
-    "action",
-    "resource",
-    "decision",
-    "policy_type",
-    "policy_arn",
-    "service",
-    "operation",
-    "encoded_message",
-    "request_id",
-    "text",
-    "account",
-    "region",
-    "event_time",
-    "event_id",
-}
+DENIAL_KEYS = {*SCAN_DENIAL_KEYS, "account", "region", "event_time", "event_id"}
 GROUP_KEYS = {
     "principal",
     "action",
