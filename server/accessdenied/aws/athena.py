@@ -6,6 +6,7 @@ polling, paging, bytes scanned, cancellation on Ctrl-C or timeout.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import time
@@ -20,20 +21,20 @@ from accessdenied.aws.querying import (
     query_client,
 )
 from accessdenied.aws.session import LiveConfig
-from accessdenied.trail import TrailFilter, TrailResult, TrailRow, group_denials
+from accessdenied.trail import TrailFilter, TrailResult, TrailRow
 from accessdenied.trail.query import (
     ALL_PARTITIONS,
-    QUERY_COLUMNS,
     athena_ddl,
     check_projection,
     denial_query,
     render_query,
 )
-from accessdenied.trail.records import rows_to_denials
+from accessdenied.trail.records import trail_result
 
 logger = logging.getLogger(__name__)
 _DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
-_FIELDS = {name for name, _ in QUERY_COLUMNS}
+#: First day projected by --create-table's DDL when no --since is given.
+_DDL_START = dt.date(2020, 1, 1)
 
 
 def _output_location(athena: Any, workgroup: str, given: str | None) -> dict[str, Any]:
@@ -212,8 +213,7 @@ def _rows(athena: Any, query_id: str) -> list[TrailRow]:
                 data = data[1:]  # the first row of the first page repeats the header
         for r in data:
             values = [v.get("VarCharValue") for v in r.get("Data", [])]
-            rec = {k: v for k, v in zip(header, values, strict=False) if k in _FIELDS}
-            rows.append(TrailRow(**{name: rec.get(name) for name in _FIELDS}))
+            rows.append(TrailRow.from_mapping(dict(zip(header, values, strict=False))))
         token = page.get("NextToken")
         if not token:
             return rows
@@ -236,30 +236,9 @@ def run_athena(
     athena = client if client is not None else query_client(config, "athena")
     result_conf = _output_location(athena, workgroup, output_location)
     database = table.rpartition(".")[0] or "default"
-    notes: list[str] = []
-    if ddl_location:
-        start = (flt.since.date() if flt.since else None) or __import__(
-            "datetime"
-        ).date(2020, 1, 1)
-        ddl = athena_ddl(table, ddl_location, flt.accounts, flt.regions, start)
-        run_statement(
-            athena,
-            ddl,
-            workgroup=workgroup,
-            catalog=catalog,
-            database=database,
-            result_conf=result_conf,
-            timeout=timeout,
-            table=table,
-            sleep=sleep,
-        )
-        notes.append(f"created table {table}")
-    partitions, more = _partitions(athena, catalog, table)
-    notes.extend(more)
-    sql = render_query(denial_query(flt, "athena", table, partitions), "athena")
-    query_id, execution = run_statement(
+    run = functools.partial(
+        run_statement,
         athena,
-        sql,
         workgroup=workgroup,
         catalog=catalog,
         database=database,
@@ -268,15 +247,20 @@ def run_athena(
         table=table,
         sleep=sleep,
     )
+    notes: list[str] = []
+    if ddl_location:
+        start = flt.since.date() if flt.since else _DDL_START
+        run(athena_ddl(table, ddl_location, flt.accounts, flt.regions, start))
+        notes.append(f"created table {table}")
+    partitions, more = _partitions(athena, catalog, table)
+    notes.extend(more)
+    sql = render_query(denial_query(flt, "athena", table, partitions), "athena")
+    query_id, execution = run(sql)
     scanned = execution.get("Statistics", {}).get("DataScannedInBytes")
-    rows = _rows(athena, query_id)
-    denials, dropped = rows_to_denials(rows)
-    return TrailResult(
+    return trail_result(
         "athena",
         sql,
-        tuple(denials),
-        tuple(group_denials(denials)),
-        dropped=dropped,
+        _rows(athena, query_id),
         bytes_scanned=int(scanned) if scanned is not None else None,
         query_id=query_id,
         notes=tuple(notes),

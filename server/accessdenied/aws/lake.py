@@ -14,12 +14,11 @@ from typing import Any
 
 from accessdenied.aws.querying import Poller, TrailQueryError, aws_call, query_client
 from accessdenied.aws.session import LiveConfig
-from accessdenied.trail import TrailFilter, TrailResult, TrailRow, group_denials
-from accessdenied.trail.query import QUERY_COLUMNS, denial_query, render_query
-from accessdenied.trail.records import rows_to_denials
+from accessdenied.trail import TrailFilter, TrailResult, TrailRow
+from accessdenied.trail.query import denial_query, render_query
+from accessdenied.trail.records import trail_result
 
 logger = logging.getLogger(__name__)
-_FIELDS = {name for name, _ in QUERY_COLUMNS}
 _CONFIG_CODES = frozenset(
     {
         "EventDataStoreNotFoundException",
@@ -94,22 +93,14 @@ def run_lake(
             stats = page.get("QueryStatistics") or {}
             if stats.get("BytesScanned") is not None:
                 scanned = int(stats["BytesScanned"])
-            for r in page.get("QueryResultRows", []):
-                rec = _cells(r)
-                rows.append(TrailRow(**{name: rec.get(name) for name in _FIELDS}))
+            rows.extend(
+                TrailRow.from_mapping(_cells(r))
+                for r in page.get("QueryResultRows", [])
+            )
             token = page.get("NextToken")
             if not token:
                 break
     except KeyboardInterrupt:
         _cancel(lake, query_id)
         raise
-    denials, dropped = rows_to_denials(rows)
-    return TrailResult(
-        "lake",
-        sql,
-        tuple(denials),
-        tuple(group_denials(denials)),
-        dropped=dropped,
-        bytes_scanned=scanned,
-        query_id=query_id,
-    )
+    return trail_result("lake", sql, rows, bytes_scanned=scanned, query_id=query_id)

@@ -18,11 +18,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from accessdenied.trail.group import group_denials
 from accessdenied.trail.layout import LayoutError, LogFile, scan_layout
 from accessdenied.trail.model import TrailFilter, TrailResult, TrailRow
 from accessdenied.trail.query import QUERY_COLUMNS, denial_query, render_query
-from accessdenied.trail.records import rows_to_denials
+from accessdenied.trail.records import trail_result
 
 DEFAULT_MEMORY_LIMIT = "1GB"
 #: Smallest read buffer per file (DuckDB's maximum_object_size).
@@ -169,13 +168,10 @@ def run_local(
         shutil.rmtree(spill, ignore_errors=True)
     names = [name for name, _ in QUERY_COLUMNS]
     rows = [TrailRow(**dict(zip(names, (_s(v) for v in r), strict=True))) for r in raw]
-    denials, dropped = rows_to_denials(rows)
-    return TrailResult(
+    return trail_result(
         "duckdb",
         sql,
-        tuple(denials),
-        tuple(group_denials(denials)),
-        dropped=dropped,
+        rows,
         files=len(layout.files),
         events=events,
         notes=(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,11 @@ class TrailRow:
     user_agent: str | None
     request_id: str | None
     file: str | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str | None]) -> TrailRow:
+        """The row of a result record keyed by column name (missing columns are None)."""
+        return cls(**{f.name: values.get(f.name) for f in dataclasses.fields(cls)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,12 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from accessdenied.denials import scan_text
 from accessdenied.denials.model import Denial
-from accessdenied.trail.model import TrailDenial, TrailRow
+from accessdenied.trail.group import group_denials
+from accessdenied.trail.model import TrailDenial, TrailResult, TrailRow
 
 #: CloudTrail keeps only the start of a long errorMessage (about 1 KB); a message this
 #: long may have lost its reason clause or the end of the resource.
@@ -106,3 +108,18 @@ def rows_to_denials(rows: Iterable[TrailRow]) -> tuple[list[TrailDenial], int]:
         else:
             out.append(found)
     return out, dropped
+
+
+def trail_result(
+    engine: str, sql: str, rows: Iterable[TrailRow], **stats: Any
+) -> TrailResult:
+    """One engine's run: its rows scanned into denials and grouped; `stats` as given."""
+    denials, dropped = rows_to_denials(rows)
+    return TrailResult(
+        engine,
+        sql,
+        tuple(denials),
+        tuple(group_denials(denials)),
+        dropped=dropped,
+        **stats,
+    )
