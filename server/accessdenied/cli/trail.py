@@ -48,6 +48,26 @@ def add_parser(sub: Any) -> None:
             "failed, timed out or was cancelled, 130 after Ctrl-C (the query is stopped)."
         ),
     )
+    _add_engines(p)
+    _add_filters(p)
+    p.add_argument(
+        "--print-sql",
+        action="store_true",
+        help="print the query (and for Athena the table DDL) instead of running it",
+    )
+    p.add_argument(
+        "--fix", action="store_true", help="propose one verified edit per document"
+    )
+    p.add_argument("--write", action="store_true", help="with --fix: write the edits")
+    p.add_argument(
+        "--root", metavar="DIR", help="with --fix: workspace root (default: cwd)"
+    )
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    _add_engine_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_engines(p: argparse.ArgumentParser) -> None:
     engine = p.add_mutually_exclusive_group(required=True)
     engine.add_argument(
         "--local", metavar="DIR", help="a local copy of the trail (aws s3 sync)"
@@ -61,6 +81,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--workgroup", metavar="W", help="Athena workgroup (required with --athena)"
     )
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="T", help="ISO time/date or 30m, 24h, 7d, 2w ago")
     p.add_argument(
         "--until", metavar="T", help="ISO time/date or relative (default: now)"
@@ -84,19 +107,9 @@ def add_parser(sub: Any) -> None:
         metavar="ARN",
         help="only this user/role (role ARN: all sessions)",
     )
-    p.add_argument(
-        "--print-sql",
-        action="store_true",
-        help="print the query (and for Athena the table DDL) instead of running it",
-    )
-    p.add_argument(
-        "--fix", action="store_true", help="propose one verified edit per document"
-    )
-    p.add_argument("--write", action="store_true", help="with --fix: write the edits")
-    p.add_argument(
-        "--root", metavar="DIR", help="with --fix: workspace root (default: cwd)"
-    )
-    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
     local = p.add_argument_group("DuckDB (--local)")
     local.add_argument(
         "--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)"
@@ -128,7 +141,6 @@ def add_parser(sub: Any) -> None:
     remote.add_argument(
         "--endpoint-url", help="AWS endpoint (tests, private endpoints)"
     )
-    p.set_defaults(func=run)
 
 
 def _err(msg: str) -> None:
@@ -213,6 +225,7 @@ def _print_sql(args: argparse.Namespace, flt: TrailFilter) -> int:
         out.write("-- CloudTrail Lake (StartQuery)\n")
         out.write(render_query(denial_query(flt, "lake"), "lake", args.lake) + "\n")
         return EXIT_OK
+    table = _table_name(args)
     location = args.s3_location or "s3://amzn-s3-demo-bucket/AWSLogs/"
     accounts = flt.accounts or ("111122223333",)
     regions = flt.regions or ("us-east-1",)
@@ -225,13 +238,9 @@ def _print_sql(args: argparse.Namespace, flt: TrailFilter) -> int:
             "-- placeholders: give --s3-location, --account and --region for the real "
             "trail's values\n"
         )
-    out.write(
-        athena_ddl(_table_name(args), location, accounts, regions, start) + ";\n\n"
-    )
+    out.write(athena_ddl(table, location, accounts, regions, start) + ";\n\n")
     out.write("-- the denial query (partition pruning on account, region, timestamp)\n")
-    out.write(
-        render_query(denial_query(flt, "athena", _table_name(args)), "athena") + ";\n"
-    )
+    out.write(render_query(denial_query(flt, "athena", table), "athena") + ";\n")
     return EXIT_OK
 
 
@@ -462,28 +471,31 @@ def _execute(args: argparse.Namespace, flt: TrailFilter) -> TrailResult | int:
         return exc.exit_status
 
 
+def _option_problem(args: argparse.Namespace) -> str | None:
+    """Why the options do not go together (None when they do)."""
+    if args.athena and not args.workgroup:
+        return "--athena needs --workgroup W (the query runs in it)"
+    if args.workgroup and not args.athena:
+        return "--workgroup is for --athena"
+    if args.write and not args.fix:
+        return "--write only applies with --fix"
+    if args.create_table and not (args.athena and args.s3_location):
+        return "--create-table needs --athena and --s3-location"
+    if args.threads is not None and args.threads < 1:
+        return "--threads must be at least 1"
+    if args.timeout <= 0:
+        return "--timeout must be positive"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the denial query on the chosen engine and print denials and groups."""
     from accessdenied.cli.output import use_color
     from accessdenied.trail.query import QueryError
 
-    if args.athena and not args.workgroup:
-        _err("accessdenied trail: --athena needs --workgroup W (the query runs in it)")
-        return EXIT_USAGE
-    if args.workgroup and not args.athena:
-        _err("accessdenied trail: --workgroup is for --athena")
-        return EXIT_USAGE
-    if args.write and not args.fix:
-        _err("accessdenied trail: --write only applies with --fix")
-        return EXIT_USAGE
-    if args.create_table and not (args.athena and args.s3_location):
-        _err("accessdenied trail: --create-table needs --athena and --s3-location")
-        return EXIT_USAGE
-    if args.threads is not None and args.threads < 1:
-        _err("accessdenied trail: --threads must be at least 1")
-        return EXIT_USAGE
-    if args.timeout <= 0:
-        _err("accessdenied trail: --timeout must be positive")
+    problem = _option_problem(args)
+    if problem:
+        _err(f"accessdenied trail: {problem}")
         return EXIT_USAGE
     now = dt.datetime.now(dt.UTC)
     try:
