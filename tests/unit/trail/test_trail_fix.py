@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from accessdenied.cli import main
+from tests.unit.trail.trailgen import log_file
 
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/app-role"
@@ -66,25 +67,18 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     )
     implicit = "because no identity-based policy allows the {} action"
     records = [
-        _event(
-            1,
-            "secretsmanager.amazonaws.com",
-            "GetSecretValue",
-            _deny(
-                "secretsmanager:GetSecretValue",
-                SECRET,
-                implicit.format("secretsmanager:GetSecretValue"),
-            ),
-        ),
-        _event(
-            2,
-            "secretsmanager.amazonaws.com",
-            "GetSecretValue",
-            _deny(
-                "secretsmanager:GetSecretValue",
-                SECRET,
-                implicit.format("secretsmanager:GetSecretValue"),
-            ),
+        *(
+            _event(
+                i,
+                "secretsmanager.amazonaws.com",
+                "GetSecretValue",
+                _deny(
+                    "secretsmanager:GetSecretValue",
+                    SECRET,
+                    implicit.format("secretsmanager:GetSecretValue"),
+                ),
+            )
+            for i in (1, 2)
         ),
         _event(
             3,
@@ -103,22 +97,8 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
             ),
         ),
     ]
-    day = (
-        tmp_path
-        / "trail"
-        / "AWSLogs"
-        / ACCOUNT
-        / "CloudTrail"
-        / "us-east-1"
-        / "2026"
-        / "11"
-        / "30"
-    )
-    day.mkdir(parents=True)
-    with gzip.open(
-        day / f"{ACCOUNT}_CloudTrail_us-east-1_20261130T1015Z_abcdefABCDEF0123.json.gz",
-        "wt",
-    ) as fh:
+    path = log_file(tmp_path / "trail", ACCOUNT, "us-east-1", "20261130T1015Z")
+    with gzip.open(path, "wt") as fh:
         json.dump({"Records": records}, fh)
     return ws, tmp_path / "trail"
 

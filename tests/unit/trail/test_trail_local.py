@@ -21,6 +21,7 @@ from tests.unit.trail.trailgen import (
     REGIONS,
     START,
     Planted,
+    log_file,
 )
 
 FAMILIES = {
@@ -221,21 +222,9 @@ def test_trail_local_errors_are_clear(tmp_path: Path) -> None:
         run_local(tmp_path / "missing", TrailFilter())
     with pytest.raises(LocalTrailError, match="memory"):
         run_local(tmp_path, TrailFilter(), memory_limit="lots")
-    day = (
-        tmp_path
-        / "AWSLogs"
-        / "111122223333"
-        / "CloudTrail"
-        / "us-east-1"
-        / "2026"
-        / "11"
-        / "30"
+    log_file(tmp_path, "111122223333", "us-east-1", "20261130T1005Z").write_bytes(
+        gzip.compress(b'{"Records": [{"eventVersion": ')
     )
-    day.mkdir(parents=True)
-    (
-        day
-        / "111122223333_CloudTrail_us-east-1_20261130T1005Z_abcdefABCDEF0123.json.gz"
-    ).write_bytes(gzip.compress(b'{"Records": [{"eventVersion": '))
     with pytest.raises(LocalTrailError, match="111122223333_CloudTrail"):
         run_local(tmp_path, TrailFilter())
 

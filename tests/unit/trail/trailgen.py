@@ -424,6 +424,18 @@ def _record(
     return rec
 
 
+def log_file(root: Path, account: str, region: str, stamp: str) -> Path:
+    """Where CloudTrail delivers a log file at `stamp` (`20261130T1015Z`) under `root`.
+
+    `root/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<name>.json.gz`; the
+    day directory is created.
+    """
+    day = root / "AWSLogs" / account / "CloudTrail" / region
+    day = day / stamp[:4] / stamp[4:6] / stamp[6:8]
+    day.mkdir(parents=True, exist_ok=True)
+    return day / f"{account}_CloudTrail_{region}_{stamp}_abcdefABCDEF0123.json.gz"
+
+
 def _write(path: Path, records: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
