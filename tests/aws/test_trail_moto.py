@@ -22,6 +22,18 @@ from tests.aws.test_trail_stubbed import NAMES, _row
 CONFIG = LiveConfig(enabled=True, region="us-east-1")
 
 
+def _moto_api(endpoint: str, path: str, body: dict[str, Any]) -> int:
+    """POST `body` to the moto server's own API at `path`; the HTTP status."""
+    req = urllib.request.Request(
+        f"{endpoint}/moto-api/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return int(resp.status)
+
+
 def _seed(endpoint: str, rows: list[dict[str, str | None]]) -> None:
     data = [{"Data": [{"VarCharValue": n} for n in NAMES]}]
     data += [
@@ -42,14 +54,7 @@ def _seed(endpoint: str, rows: list[dict[str, str | None]]) -> None:
             }
         ]
     }
-    req = urllib.request.Request(
-        f"{endpoint}/moto-api/static/athena/query-results",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        assert resp.status == 201
+    assert _moto_api(endpoint, "static/athena/query-results", body) == 201
 
 
 def _workgroup(output: str | None) -> str:
@@ -112,14 +117,7 @@ def test_trail_athena_moto_no_output_location(
 
 
 def _transition(endpoint: str, body: dict[str, Any], action: str) -> None:
-    req = urllib.request.Request(
-        f"{endpoint}/moto-api/state-manager/{action}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        assert resp.status in (200, 201)
+    assert _moto_api(endpoint, f"state-manager/{action}", body) in (200, 201)
 
 
 @pytest.fixture
