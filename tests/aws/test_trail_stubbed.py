@@ -156,6 +156,13 @@ def _state(
 SQL = render_query(denial_query(FLT, "athena", TABLE), "athena")
 
 
+def _started(stub: Stubber) -> None:
+    """The calls up to a started denial query: workgroup, table metadata, SQL."""
+    _workgroup(stub)
+    _table(stub)
+    _start(stub, SQL)
+
+
 def _results(
     stub: Stubber,
     rows: list[dict[str, str | None]] | None = None,
@@ -193,9 +200,7 @@ def _run_athena(athena: Any, flt: TrailFilter = FLT, **kwargs: Any) -> TrailResu
 def test_trail_athena_calls_pages_and_cost(athena: Any) -> None:
     sleeps: list[float] = []
     with Stubber(athena) as stub:
-        _workgroup(stub)
-        _table(stub)
-        _start(stub, SQL)
+        _started(stub)
         _state(stub, "QUEUED")
         _state(stub, "RUNNING")
         _state(stub, "SUCCEEDED", scanned=3 * 1024**4)
@@ -295,9 +300,7 @@ def test_trail_athena_single_region_table_filters_columns(athena: Any) -> None:
 
 def test_trail_athena_failed_query_is_classified(athena: Any) -> None:
     with Stubber(athena) as stub:
-        _workgroup(stub)
-        _table(stub)
-        _start(stub, SQL)
+        _started(stub)
         _state(
             stub,
             "FAILED",
@@ -307,9 +310,7 @@ def test_trail_athena_failed_query_is_classified(athena: Any) -> None:
             _run_athena(athena)
     assert err.value.exit_status == 2
     with Stubber(athena) as stub:
-        _workgroup(stub)
-        _table(stub)
-        _start(stub, SQL)
+        _started(stub)
         _state(stub, "FAILED", reason="GENERIC_INTERNAL_ERROR: something broke")
         with pytest.raises(TrailQueryError, match="query failed") as err:
             _run_athena(athena)
@@ -318,9 +319,7 @@ def test_trail_athena_failed_query_is_classified(athena: Any) -> None:
 
 def test_trail_athena_timeout_stops_the_query(athena: Any) -> None:
     with Stubber(athena) as stub:
-        _workgroup(stub)
-        _table(stub)
-        _start(stub, SQL)
+        _started(stub)
         _state(stub, "RUNNING")
         stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
         with pytest.raises(TrailQueryError, match="did not finish") as err:
@@ -334,9 +333,7 @@ def test_trail_athena_ctrl_c_stops_the_query(athena: Any) -> None:
         raise KeyboardInterrupt
 
     with Stubber(athena) as stub:
-        _workgroup(stub)
-        _table(stub)
-        _start(stub, SQL)
+        _started(stub)
         _state(stub, "RUNNING")
         stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
         with pytest.raises(KeyboardInterrupt):
