@@ -208,6 +208,7 @@ _BUILTIN = (
     "cfnyaml",
     "lambdaperm",
     "sam",
+    "samjson",
     "serverless",
     "jsontext",
     "terraform",

@@ -181,6 +181,8 @@ def sam_bindings(
         doc, notes = function_document(rtype, policies, r)
         if spans_of is not None:
             span = spans_of(("Resources", logical, "Properties", "Policies"))
+            if span is None:
+                span = spans_of(("Resources", logical, "Properties"))
         else:
             spans = props.get(SPANS) if isinstance(props, dict) else None
             span = spans.get("Policies") if isinstance(spans, dict) else None
@@ -190,6 +192,8 @@ def sam_bindings(
                     res_spans.get("Properties") if isinstance(res_spans, dict) else None
                 )
         embed = "sam-policies" if policies is not None else "sam-function"
+        if is_json:
+            embed = embed.replace("sam-", "sam-json-")
         role = f"{logical}Role"
         out.append(
             Binding(
@@ -209,12 +213,8 @@ def sam_bindings(
                     + (f"; includes {', '.join(notes)}" if notes else "")
                     + ")"
                 ),
-                not_editable=(
-                    "SAM templates in JSON are not edited automatically yet"
-                    if is_json
-                    else None
-                )
-                if span is not None or is_json
+                not_editable=None
+                if span is not None
                 else "the function has no Properties to add Policies to",
                 references=refs,
             )
