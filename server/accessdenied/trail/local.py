@@ -6,7 +6,6 @@ on every core with bounded memory.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -104,14 +103,13 @@ def _view_sql(files: Sequence[LogFile]) -> str:
             f"{paths}, columns={{'Records': '{_RECORD_TYPE}'}}, format='auto', "
             f"filename=true, maximum_object_size={size})"
         )
-    part = _PART
     return (
         "CREATE TEMP VIEW cloudtrail_logs AS SELECT "
         f'{cols}, filename AS "$path", '
-        f"regexp_extract(filename, '{part}', 1) AS account, "
-        f"regexp_extract(filename, '{part}', 2) AS region, "
-        f"concat_ws('/', regexp_extract(filename, '{part}', 3), "
-        f"regexp_extract(filename, '{part}', 4), regexp_extract(filename, '{part}', 5)) "
+        f"regexp_extract(filename, '{_PART}', 1) AS account, "
+        f"regexp_extract(filename, '{_PART}', 2) AS region, "
+        f"concat_ws('/', regexp_extract(filename, '{_PART}', 3), "
+        f"regexp_extract(filename, '{_PART}', 4), regexp_extract(filename, '{_PART}', 5)) "
         'AS "timestamp" '
         "FROM (" + " UNION ALL ".join(reads) + ")"
     )
@@ -193,8 +191,7 @@ def _explain_duckdb(exc: Exception) -> str:
             f"DuckDB ran out of its memory limit ({first}); raise --memory-limit or "
             "narrow the window (--since/--until, --account, --region)"
         )
-    with contextlib.suppress(Exception):
-        m = re.search(r"(/[^\s\"']+\.json(?:\.gz)?)", text)
-        if m:
-            return f"{m.group(1)}: not a readable CloudTrail log file ({first})"
+    m = re.search(r"(/[^\s\"']+\.json(?:\.gz)?)", text)
+    if m:
+        return f"{m.group(1)}: not a readable CloudTrail log file ({first})"
     return f"DuckDB could not read the trail: {first}"
