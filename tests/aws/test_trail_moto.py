@@ -170,3 +170,14 @@ def test_trail_athena_moto_unknown_workgroup(moto_env: str) -> None:
             client=query_client(CONFIG, "athena"),
         )
     assert err.value.exit_status in (2, 3)
+
+
+def test_trail_athena_moto_cli_timeout_exits_3(
+    moto_env: str, slow_queries: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wg = _workgroup("s3://athena-results/trail/")
+    argv = ["trail", "--athena", "t", "--workgroup", wg, "--timeout", "0.001"]
+    assert main(argv) == 3
+    captured = capsys.readouterr()
+    assert "did not finish in 0.001 s and was stopped" in captured.err
+    assert captured.out == ""

@@ -120,3 +120,25 @@ def test_trail_cli_print_sql(
     assert "REGEXP_MATCHES" in capsys.readouterr().out
     assert main(["trail", "--lake", "EXAMPLE-f852-4e8f", "--print-sql"]) == 0
     assert "FROM EXAMPLE-f852-4e8f" in capsys.readouterr().out
+
+
+def test_trail_cli_exit_status_documented_alike(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help, docs/trail.md and docs/cli.md name the same exit statuses."""
+    from tests.paths import REPO
+
+    with pytest.raises(SystemExit):
+        main(["trail", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for status in ("0 no denial found", "1 denials found", "2 usage or configuration"):
+        assert status in help_text
+    assert "3 the query failed, timed out or was cancelled" in help_text
+    assert "130 after Ctrl-C" in help_text
+    for doc in ("docs/trail.md", "docs/cli.md"):
+        text = " ".join((REPO / doc).read_text(encoding="utf-8").split())
+        assert "failed, timed out or was cancelled" in text, doc
+        assert "130 after Ctrl-C" in text, doc
+        assert "2 on usage or configuration errors" in text or (
+            "2 usage or configuration errors" in text
+        ), doc
