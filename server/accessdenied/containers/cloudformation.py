@@ -680,7 +680,7 @@ def template_bindings(
 
     from accessdenied.containers.lambdaperm import lambda_bindings
 
-    out.extend(lambda_bindings(path, data, r, embed))
+    out.extend(lambda_bindings(path, data, r, embed, spans_of))
     principals: dict[str, str] = {}
     for logical, res in resources.items():
         if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):

@@ -50,6 +50,7 @@ __all__ = ["lambda_bindings"]
 
 FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 EMBED = "cfn-lambda-permission"
+JSON_EMBED = "cfn-json-lambda-permission"
 
 
 def _target(
@@ -108,6 +109,7 @@ def lambda_bindings(
     data: Mapping[str, Any],
     r: TemplateResolver,
     embed: str,
+    spans_of: Any = None,
 ) -> list[Binding]:
     """One resource binding per function: its Permission statements."""
     resources = data["Resources"]
@@ -132,6 +134,8 @@ def lambda_bindings(
     refs = template_references(r)
     for logical, arn in functions.items():
         span = res_spans.get(logical) if isinstance(res_spans, dict) else None
+        if spans_of is not None:
+            span = spans_of(("Resources", logical))
         out.append(
             Binding(
                 kind="resource",
@@ -141,7 +145,7 @@ def lambda_bindings(
                 span=span,
                 file=path,
                 origin="cloudformation",
-                embed=EMBED,
+                embed=EMBED if embed == "cfn-yaml" else JSON_EMBED,
                 confidence="guess"
                 if "*" in arn.split(":function:")[-1]
                 else "inferred",
@@ -150,11 +154,8 @@ def lambda_bindings(
                     f"{path.name} (its AWS::Lambda::Permission resources)"
                 ),
                 not_editable=None
-                if embed == "cfn-yaml"
-                else (
-                    "a new AWS::Lambda::Permission is added to YAML templates only; "
-                    "add it by hand"
-                ),
+                if embed == "cfn-yaml" or span is not None
+                else "the function's position in the template is unknown",
                 references=refs,
             )
         )
@@ -283,18 +284,97 @@ def _resources_node(root: yaml.Node) -> yaml.MappingNode:
     raise EditError("the template has no Resources mapping")
 
 
-def _document_of(text: str, logical: str) -> dict[str, Any]:
-    data = load_template(text, False)
+def _document_of(text: str, logical: str, is_json: bool = False) -> dict[str, Any]:
+    data = load_template(text, is_json)
     resources = data.get("Resources")
     params = data.get("Parameters")
     r = TemplateResolver(
         resources if isinstance(resources, dict) else {},
         params if isinstance(params, dict) else {},
     )
-    for b in lambda_bindings(Path("t.yaml"), data, r, "cfn-yaml"):
+    embed = "cfn-json" if is_json else "cfn-yaml"
+    for b in lambda_bindings(Path("t"), data, r, embed):
         if b.logical == logical and b.document is not None:
             return dict(b.document)
     raise EditError(f"the function {logical} was not found")
 
 
+def _new_logical(site_logical: str, grant: Grant, taken: set[str]) -> str:
+    service = (grant.principal or "Account").split(".", 1)[0].capitalize()
+    new_logical = f"{site_logical}{service}InvokePermission"
+    n = 2
+    while new_logical in taken:
+        new_logical = f"{site_logical}{service}InvokePermission{n}"
+        n += 1
+    return new_logical
+
+
+class JsonLambdaPermissionContainer:
+    """A new AWS::Lambda::Permission after the function (CloudFormation/SAM JSON)."""
+
+    def plan_grant(self, text: str, site: Site, grant: Grant) -> Plan:
+        """Add a Permission resource as JSON text in the file's indentation."""
+        from accessdenied.containers.cloudformation import json_intrinsic, json_spans
+        from accessdenied.containers.samjson import _indent_of, _key_offset, _render
+        from accessdenied.containers.samjson import _unit as unit_of
+        from accessdenied.fixes.edits import apply_edits
+
+        if site.logical is None:
+            raise EditError("the function's logical id is unknown")
+        if len(grant.actions) != 1:
+            raise NotEditable("a Lambda permission grants one action")
+        span = json_spans(text)(("Resources", site.logical))
+        if span is None:
+            raise EditError("the function's position in the template is unknown")
+        resolver = resolver_for(text)
+        references = template_references(resolver)
+        props, source = _permission(site.logical, grant, references)
+        if (
+            grant.principal
+            and grant.principal.endswith(".amazonaws.com")
+            and source is None
+        ):
+            raise NotEditable(
+                "the source (rule, topic, bucket) of the service is unknown; a permission "
+                "for any source of any account is too broad"
+            )
+        props["FunctionName"] = {"Fn::GetAtt": [site.logical, "Arn"]}
+        if source is not None:
+            ref = match_reference(references, source)
+            props["SourceArn"] = (
+                json_intrinsic(ref) if ref and not ref.suffix else source
+            )
+        data = strip_spans(load_template(text, True))
+        taken = set(data.get("Resources") or {})
+        new_logical = _new_logical(site.logical, grant, taken)
+        nl = "\r\n" if "\r\n" in text else "\n"
+        indent = _indent_of(text, _key_offset(text, span[0]))
+        value = {"Type": "AWS::Lambda::Permission", "Properties": props}
+        new = (
+            ","
+            + nl
+            + indent
+            + json.dumps(new_logical)
+            + ": "
+            + _render(value, indent, unit_of(text), nl)
+        )
+        edit = TextEdit(span[1], span[1], new)
+        before = _document_of(text, site.logical, True)
+        new_text = apply_edits(text, (edit,))
+        after = _document_of(new_text, site.logical, True)
+        stmt = after["Statement"][-1] if after["Statement"] else {}
+        how = f"new AWS::Lambda::Permission {new_logical} for {site.logical}"
+        return Plan(
+            (edit,),
+            "edit-resource-policy",
+            stmt,
+            how,
+            before,
+            after,
+            check_before=json.dumps(before),
+            check_after=json.dumps(after),
+        )
+
+
 register((EMBED,), LambdaPermissionContainer())
+register((JSON_EMBED,), JsonLambdaPermissionContainer())

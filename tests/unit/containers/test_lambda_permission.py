@@ -56,3 +56,37 @@ def test_eventbridge_rule_gets_a_lambda_permission_resource(
         "implicit_deny"
     )
     assert _decide(root, None) == "implicit_deny"
+
+
+def test_json_template_gets_a_lambda_permission_resource_as_json(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    root = copy_workspace("cfn-events-lambda-json", tmp_path)
+    assert _decide(root, RULE) == "implicit_deny"
+    out = fix_write(
+        root, "logs/dead-letter.log", 4, "template.json", capsys, monkeypatch
+    )
+    assert out.status == 0, out.err
+    inserted = single_insertion(out.before, out.after).splitlines()
+    # Whole lines after the function's closing "}" (its comma now ends the new one).
+    assert inserted[0] == '        "OrdersReportEventsInvokePermission": {'
+    assert inserted[1] == '            "Type": "AWS::Lambda::Permission",'
+    assert inserted[-1] == "        },"
+    data = json.loads(out.after)
+    props = data["Resources"]["OrdersReportEventsInvokePermission"]["Properties"]
+    assert props == {
+        "FunctionName": {"Fn::GetAtt": ["OrdersReport", "Arn"]},
+        "Action": "lambda:InvokeFunction",
+        "Principal": "events.amazonaws.com",
+        "SourceArn": {"Fn::GetAtt": ["NightlyRule", "Arn"]},
+    }
+    assert cfn_lint(root / "template.json") == []
+    assert _decide(root, RULE) == "allowed"
+    assert _decide(root, RULE.replace("orders-nightly", "someone-elses")) == (
+        "implicit_deny"
+    )
+    assert _decide(root, None) == "implicit_deny"
