@@ -109,7 +109,18 @@ def expand_policies(
     for item in items:
         item = strip_spans(item)
         if isinstance(item, str):
-            notes.append(f"managed policy {item} (not in the workspace, not evaluated)")
+            from accessdenied.containers.managed import managed_policy
+
+            doc = managed_policy(item)
+            if doc is None:
+                notes.append(
+                    f"managed policy {item} (unknown to the shipped AWS managed "
+                    "policies: assumed to grant nothing)"
+                )
+                continue
+            stmts = doc.get("Statement")
+            statements += [s for s in _as_list(stmts) if isinstance(s, dict)]
+            notes.append(f"AWS managed policy {item} (evaluated)")
             continue
         if not isinstance(item, dict):
             continue

@@ -1,0 +1,108 @@
+"""AWS managed policies named in templates are evaluated from the shipped documents."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accessdenied.containers.managed import managed_policy, managed_policy_name
+from tests.paths import REPO
+from tests.unit.containers.scenario import decisions, fix_write
+
+CORPUS = Path("/work/shared/corpus/aws-managed-policies")
+FN = (
+    "arn:aws:sts::111122223333:assumed-role/orders-stack-ReaderRole-1QW2E3R4T5Y6/"
+    "orders-stack-Reader-AbCdEf"
+)
+TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"
+
+TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Policies:
+        - AmazonDynamoDBReadOnlyAccess
+        - NoSuchManagedPolicyAnywhere
+"""
+
+LOG = (
+    "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling the "
+    f"PutItem operation: User: {FN} is not authorized to perform: dynamodb:PutItem on "
+    f"resource: {TABLE} because no identity-based policy allows the dynamodb:PutItem "
+    "action\n"
+)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="managed policy corpus not present")
+def test_shipped_managed_policies_equal_a_rebuild_of_the_corpus() -> None:
+    status = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "build_managed_policies.py"),
+            "--check",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+
+
+def test_names_and_aws_managed_arns_resolve_customer_arns_do_not() -> None:
+    doc = managed_policy("AmazonS3ReadOnlyAccess")
+    assert doc is not None
+    assert "s3:Get*" in doc["Statement"][0]["Action"]
+    arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    assert managed_policy_name(arn) == "AWSLambdaBasicExecutionRole"
+    assert managed_policy(arn) is not None
+    assert managed_policy("arn:aws:iam::111122223333:policy/Mine") is None
+    assert managed_policy("NoSuchManagedPolicyAnywhere") is None
+
+
+def test_sam_managed_policy_allows_reads_and_the_write_gets_the_fix(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / "logs").mkdir()
+    (root / "template.yaml").write_text(TEMPLATE)
+    (root / "logs" / "run.log").write_text(LOG)
+    from accessdenied.containers import locate
+
+    (binding,) = [
+        b for b in locate(root / "template.yaml", TEMPLATE) if b.origin == "sam"
+    ]
+    assert (
+        "AWS managed policy AmazonDynamoDBReadOnlyAccess (evaluated)" in binding.reason
+    )
+    assert (
+        "NoSuchManagedPolicyAnywhere (unknown to the shipped AWS managed policies: "
+        "assumed to grant nothing)"
+    ) in binding.reason
+    # Reads come from AmazonDynamoDBReadOnlyAccess (no redundant fix needed).
+    assert decisions(
+        root,
+        [(FN, "dynamodb:GetItem", TABLE), (FN, "dynamodb:PutItem", TABLE)],
+    ) == ["allowed", "implicit_deny"]
+    out = fix_write(root, "logs/run.log", 1, "template.yaml", capsys, monkeypatch)
+    assert out.status == 0, out.err
+    assert "Action: dynamodb:PutItem" in out.after
+    got = decisions(
+        root,
+        [
+            (FN, "dynamodb:PutItem", TABLE),
+            (FN, "dynamodb:GetItem", TABLE),
+            (FN, "dynamodb:DeleteItem", TABLE),
+        ],
+    )
+    assert got == ["allowed", "allowed", "implicit_deny"]
