@@ -268,9 +268,13 @@ def fix_all(
     #: Files whose documents the index reads elsewhere (CDK source -> cdk.out): their
     #: fixes are verified one by one, the synthesised template changes at the next synth.
     synthesized: set[Path] = set()
+    current = index
+    dirty = False
     for d, dependent in queue:
         dups = counts[_key(d)] - 1
-        current = with_texts(index, texts)
+        if dirty:  # re-index the overlay only after an edit, not for every denial
+            current = with_texts(index, texts)
+            dirty = False
         if texts and _allowed(current, d) and not _allowed(index, d):
             outcomes.append(
                 Outcome(d, True, "covered by an earlier edit", None, dups, dependent)
@@ -292,6 +296,7 @@ def fix_all(
         text = read(str(path))
         originals.setdefault(path, text)
         texts[path] = apply_edits(text, f.edits)
+        dirty = True
         titles.setdefault(path, []).append(f.title)
         if f.ref is not None and f.ref.embed.startswith("cdk-"):
             synthesized.add(path)
