@@ -22,7 +22,15 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
 	$(PY) -m pip install -q --no-deps -e .
+	@# The editable install leaves server/ without bytecode and PYTHONDONTWRITEBYTECODE
+	@# (set on this machine) stops Python writing it: every CLI process would recompile
+	@# ~65 modules (~0.3 s CPU of a 3 s \`accessdenied check\`). Stale .pyc files are
+	@# ignored by Python's mtime check, so this is only ever a speed-up.
+	$(PY) -m compileall -q server/accessdenied >/dev/null
 	touch $(STAMP)
+
+pyc: $(STAMP) ## (re)compile server/ bytecode after edits (faster CLI start)
+	$(PY) -m compileall -q server/accessdenied >/dev/null
 
 venv: $(STAMP) ## create .venv with the package and its dev tools
 
@@ -80,4 +88,4 @@ hooks: ## install the git pre-commit hook (format + lint of staged files)
 clean: ## remove build outputs (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run test-deps test test-fast lint fmt check bench fuzz catalog vsix lock hooks clean
+.PHONY: help venv pyc run test-deps test test-fast lint fmt check bench fuzz catalog vsix lock hooks clean
