@@ -730,6 +730,16 @@ def template_bindings(
                 )
             if "PermissionsBoundary" in props:
                 pass  # a managed policy ARN: the boundary document is elsewhere
+            _add_aws_managed(
+                props.get("ManagedPolicyArns"),
+                r,
+                target,
+                logical,
+                path,
+                out,
+                refs,
+                span(logical, "ManagedPolicyArns"),
+            )
         elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             owners: list[tuple[str, str]] = []
             for key in ("Roles", "Users"):
@@ -798,7 +808,7 @@ def template_bindings(
     if embed == "cfn-yaml":
         # A role or user with no policy document in the template: the fix adds an
         # inline policy (`Policies:`) to its Properties.
-        with_docs = {(b.target, b.kind) for b in out}
+        with_docs = {(b.target, b.kind) for b in out if b.embed != "aws-managed"}
         res_spans = resources.get(SPANS) if isinstance(resources, dict) else None
         for logical, target in principals.items():
             if (target, "identity") in with_docs:
@@ -829,6 +839,64 @@ def template_bindings(
                 )
             )
     return out
+
+
+def _add_aws_managed(
+    arns: Any,
+    r: TemplateResolver,
+    target: str,
+    logical: str,
+    path: Path,
+    out: list[Binding],
+    refs: tuple[Reference, ...],
+    sp: Span2 | None,
+) -> None:
+    """The AWS managed policies in a role's ManagedPolicyArns: one evaluated binding."""
+    from accessdenied.containers.managed import managed_policy, managed_policy_name
+
+    if sp is None:
+        return
+    statements: list[Any] = []
+    names: list[str] = []
+    for item in arns if isinstance(arns, list) else []:
+        if isinstance(item, dict) and "Ref" in item:
+            continue  # an AWS::IAM::ManagedPolicy of the template: bound on its own
+        value = r.string(strip_spans(item))
+        if not value or ":iam::aws:policy/" not in value:
+            continue
+        name = managed_policy_name(value)
+        if name is None:
+            continue
+        doc = managed_policy(value)
+        if doc is None:
+            names.append(
+                f"{name} (unknown to the shipped AWS managed policies: assumed to "
+                "grant nothing)"
+            )
+            continue
+        names.append(name)
+        stmts = doc.get("Statement")
+        statements += stmts if isinstance(stmts, list) else [stmts]
+    if not names:
+        return
+    out.append(
+        Binding(
+            kind="identity",
+            target=target,
+            logical=logical,
+            document={"Version": "2012-10-17", "Statement": statements},
+            span=sp,
+            file=path,
+            origin="cloudformation",
+            embed="aws-managed",
+            confidence="inferred",
+            reason=(
+                f"AWS managed policies of {logical} in {path.name}: " + ", ".join(names)
+            ),
+            not_editable="AWS managed policies belong to AWS and are not edited",
+            references=refs,
+        )
+    )
 
 
 def evaluated(

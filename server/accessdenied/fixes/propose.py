@@ -728,6 +728,9 @@ def propose_fixes(
             ]
         return [_explain(denial, route + "; configure it in .accessdenied.toml")]
     fixes: list[Fix] = []
+    # AWS managed policies (containers: embed aws-managed) count in the evaluation but
+    # are never the place of a fix while the principal has another document.
+    refs = [r for r in refs if r.embed != "aws-managed"] or refs
     for ref in refs:
         try:
             text = _read(read_text, ref.path)

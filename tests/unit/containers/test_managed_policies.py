@@ -106,3 +106,73 @@ def test_sam_managed_policy_allows_reads_and_the_write_gets_the_fix(
         ],
     )
     assert got == ["allowed", "allowed", "implicit_deny"]
+
+
+ROLE_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: reader
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: lambda.amazonaws.com
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/AmazonDynamoDBReadOnlyAccess
+      Policies:
+        - PolicyName: inline
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: sqs:SendMessage
+                Resource: arn:aws:sqs:eu-west-1:111122223333:q
+"""
+ROLE = "arn:aws:sts::111122223333:assumed-role/reader/s1"
+
+
+def _denial_line(principal: str, action: str) -> str:
+    op = action.split(":")[1]
+    return (
+        "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling "
+        f"the {op} operation: User: {principal} is not authorized to perform: "
+        f"{action} on resource: {TABLE} because no identity-based policy allows the "
+        f"{action} action\n"
+    )
+
+
+def test_role_managed_policy_arns_evaluated_no_redundant_fix(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / "logs").mkdir()
+    (root / "template.yaml").write_text(ROLE_TEMPLATE)
+    (root / "logs" / "run.log").write_text(
+        _denial_line(ROLE, "dynamodb:GetItem") + _denial_line(ROLE, "dynamodb:PutItem")
+    )
+    # GetItem is allowed by the attached AWS managed policy: nothing is written.
+    out = fix_write(root, "logs/run.log", 1, "template.yaml", capsys, monkeypatch)
+    assert out.after == out.before
+    assert "already allow" in out.err
+    # PutItem is not: the inline policy gets the statement.
+    out = fix_write(root, "logs/run.log", 2, "template.yaml", capsys, monkeypatch)
+    assert out.status == 0, out.err
+    assert "inline policy inline" in out.err
+    assert "Action: dynamodb:PutItem" in out.after
+    assert "ManagedPolicyArns:\n        - !Sub arn:${AWS::Partition}" in out.after
+    got = decisions(
+        root,
+        [
+            (ROLE, "dynamodb:PutItem", TABLE),
+            (ROLE, "dynamodb:GetItem", TABLE),
+            (ROLE, "dynamodb:DeleteItem", TABLE),
+        ],
+    )
+    assert got == ["allowed", "allowed", "implicit_deny"]
