@@ -230,7 +230,52 @@ def sam_bindings(
                 references=refs,
             )
         )
+        boundary = _boundary(props.get("PermissionsBoundary"), resources_, r)
+        if boundary is not None:
+            bdoc, bwhy = boundary
+            out.append(
+                Binding(
+                    kind="boundary",
+                    target=f"arn:*:iam::*:role/*-{role}-*",
+                    logical=logical,
+                    document=bdoc,
+                    span=None,
+                    file=path,
+                    origin="sam",
+                    embed="sam-boundary",
+                    confidence="inferred",
+                    reason=f"permissions boundary of {rtype} {logical} in {path.name}: "
+                    + bwhy,
+                    not_editable="a permissions boundary is not widened automatically",
+                    references=refs,
+                )
+            )
     return out
+
+
+def _boundary(
+    value: Any, resources_: Mapping[str, Any], r: TemplateResolver
+) -> tuple[dict[str, Any], str] | None:
+    """(document, origin) of a function's PermissionsBoundary, when it is known."""
+    value = strip_spans(value)
+    if value is None:
+        return None
+    if isinstance(value, dict) and list(value) == ["Ref"]:
+        res = resources_.get(str(value["Ref"]))
+        if isinstance(res, dict) and res.get("Type") == "AWS::IAM::ManagedPolicy":
+            props = strip_spans(res.get("Properties") or {})
+            doc = r.resolve(props.get("PolicyDocument"))
+            if isinstance(doc, dict):
+                return doc, f"AWS::IAM::ManagedPolicy {value['Ref']}"
+        return None
+    text = r.string(value)
+    if text and ":iam::aws:policy/" in text:
+        from accessdenied.containers.managed import managed_policy
+
+        doc = managed_policy(text)
+        if doc is not None:
+            return doc, f"AWS managed policy {text.rsplit('/', 1)[-1]}"
+    return None
 
 
 def _policies_after(text: str, start: int, embed: str) -> tuple[Any, str]:

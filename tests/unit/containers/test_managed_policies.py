@@ -176,3 +176,38 @@ def test_role_managed_policy_arns_evaluated_no_redundant_fix(
         ],
     )
     assert got == ["allowed", "allowed", "implicit_deny"]
+
+
+BOUNDARY_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: [dynamodb:GetItem, logs:*]
+            Resource: '*'
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      PermissionsBoundary: !Ref Boundary
+      Policies:
+        - AmazonDynamoDBFullAccess
+"""
+
+
+def test_sam_permissions_boundary_is_bound_as_boundary(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / "template.yaml").write_text(BOUNDARY_TEMPLATE)
+    got = decisions(
+        root,
+        [(FN, "dynamodb:GetItem", TABLE), (FN, "dynamodb:PutItem", TABLE)],
+    )
+    assert got == ["allowed", "implicit_deny"]
