@@ -8,7 +8,10 @@ feature has to chain onto another's handler.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import sys
 from typing import Any
 
 from lsprotocol import types
@@ -122,3 +125,18 @@ def register(server: AccessDeniedServer) -> None:
         for task in list(ls.tasks):
             task.cancel()
         ls.core_pool.shutdown(wait=False, cancel_futures=True)
+
+    @server.feature(types.EXIT)
+    def on_exit(ls: AccessDeniedServer, params: Any) -> None:
+        """Leave at once: no waiting for worker threads or the blocked stdin reader.
+
+        Clients (Emacs eglot) kill a server that is not gone within ~100 ms of `exit`;
+        nothing is pending after `shutdown`, and results are never written to disk by
+        the server, so an immediate process exit loses nothing.
+        """
+        code = 0 if ls.shutting_down else 1
+        logging.shutdown()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
