@@ -56,7 +56,7 @@ if vim.env.AD_E2E_MODE == "terminal" then
   -- denials on its virtual document for that terminal.
   vim.cmd("terminal cat logs/terminal.log")
   local found
-  if not vim.wait(15000, function()
+  if not vim.wait(45000, function()
     for _, d in ipairs(vim.diagnostic.get()) do
       local name = vim.api.nvim_buf_get_name(d.bufnr)
       if name:find("accessdenied%-terminal:") and d.message:find("s3:PutObject", 1, true) then
