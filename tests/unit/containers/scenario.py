@@ -149,3 +149,19 @@ def oracle_decision(
     )
     assert answer["normalized"] != "error", answer
     return str(answer["normalized"])
+
+
+def assert_oracle_agrees(
+    oracle: Oracle,
+    root: Path,
+    principal: str,
+    allowed: tuple[str, str],
+    denied: tuple[str, str],
+) -> None:
+    """The oracle on the principal's edited identity documents.
+
+    It allows the `allowed` (action, resource) and does not allow the `denied` one.
+    """
+    docs = identity_documents(root, principal)
+    assert oracle_decision(oracle, principal, *allowed, docs) == "allowed"
+    assert oracle_decision(oracle, principal, *denied, docs) != "allowed"

@@ -15,6 +15,7 @@ from accessdenied.fixes import apply_edits, propose_fixes
 from accessdenied.workspace import build_index
 from tests.oracle.oracle import Oracle
 from tests.unit.containers.scenario import (
+    assert_oracle_agrees,
     cfn_lint,
     copy_workspace,
     decisions,
@@ -55,12 +56,12 @@ def test_cfn_yaml_role_extends_statement_that_references_the_table(
         ],
     )
     assert got == ["allowed", "implicit_deny", "implicit_deny"]
-    docs = identity_documents(root, SESSION)
-    assert oracle_decision(oracle, SESSION, "dynamodb:GetItem", TABLE, docs) == (
-        "allowed"
-    )
-    assert oracle_decision(oracle, SESSION, "dynamodb:DeleteItem", TABLE, docs) != (
-        "allowed"
+    assert_oracle_agrees(
+        oracle,
+        root,
+        SESSION,
+        ("dynamodb:GetItem", TABLE),
+        ("dynamodb:DeleteItem", TABLE),
     )
 
 

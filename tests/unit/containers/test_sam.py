@@ -17,13 +17,12 @@ from accessdenied.workspace import build_index
 from tests.oracle.oracle import Oracle
 from tests.paths import REPO
 from tests.unit.containers.scenario import (
+    assert_oracle_agrees,
     cfn_lint,
     copy_workspace,
     decisions,
     fix_write,
-    identity_documents,
     oracle,  # noqa: F401  (fixture)
-    oracle_decision,
     single_insertion,
 )
 
@@ -109,12 +108,12 @@ def test_sam_template_function_gets_new_inline_statement_item(
         ],
     )
     assert got == ["allowed", "implicit_deny", "implicit_deny", "implicit_deny"]
-    docs = identity_documents(root, ORDERS_FN)
-    assert oracle_decision(oracle, ORDERS_FN, "dynamodb:PutItem", TABLE, docs) == (
-        "allowed"
-    )
-    assert oracle_decision(oracle, ORDERS_FN, "dynamodb:DeleteItem", TABLE, docs) != (
-        "allowed"
+    assert_oracle_agrees(
+        oracle,
+        root,
+        ORDERS_FN,
+        ("dynamodb:PutItem", TABLE),
+        ("dynamodb:DeleteItem", TABLE),
     )
 
 

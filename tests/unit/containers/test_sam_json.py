@@ -10,13 +10,13 @@ import pytest
 
 from tests.oracle.oracle import Oracle
 from tests.unit.containers.scenario import (
+    assert_oracle_agrees,
     cfn_lint,
     copy_workspace,
     decisions,
     fix_write,
     identity_documents,
     oracle,  # noqa: F401  (fixture)
-    oracle_decision,
 )
 
 ACCOUNT = "111122223333"
@@ -83,12 +83,12 @@ def test_new_statement_item_appended_to_policies(
         ],
     )
     assert got == ["allowed", "implicit_deny", "implicit_deny", "implicit_deny"]
-    docs = identity_documents(root, ORDERS_FN)
-    assert oracle_decision(oracle, ORDERS_FN, "dynamodb:PutItem", TABLE, docs) == (
-        "allowed"
-    )
-    assert oracle_decision(oracle, ORDERS_FN, "dynamodb:DeleteItem", TABLE, docs) != (
-        "allowed"
+    assert_oracle_agrees(
+        oracle,
+        root,
+        ORDERS_FN,
+        ("dynamodb:PutItem", TABLE),
+        ("dynamodb:DeleteItem", TABLE),
     )
 
 

@@ -11,12 +11,11 @@ from accessdenied.containers import Grant, Site, container_for, locate
 from accessdenied.fixes import apply_edits
 from tests.oracle.oracle import Oracle
 from tests.unit.containers.scenario import (
+    assert_oracle_agrees,
     copy_workspace,
     decisions,
     fix_write,
-    identity_documents,
     oracle,  # noqa: F401  (fixture)
-    oracle_decision,
     single_insertion,
 )
 
@@ -48,10 +47,8 @@ def test_serverless_provider_statement_extended(
         ],
     )
     assert got == ["allowed", "implicit_deny", "implicit_deny"]
-    docs = identity_documents(root, ROLE)
-    assert oracle_decision(oracle, ROLE, "dynamodb:Query", TABLE, docs) == "allowed"
-    assert oracle_decision(oracle, ROLE, "dynamodb:DeleteItem", TABLE, docs) != (
-        "allowed"
+    assert_oracle_agrees(
+        oracle, root, ROLE, ("dynamodb:Query", TABLE), ("dynamodb:DeleteItem", TABLE)
     )
 
 
