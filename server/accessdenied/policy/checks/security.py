@@ -63,40 +63,46 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _allow_with(
+    ctx: Context, element: str, code: str, message: str
+) -> Iterator[Finding]:
+    """`code` on every Allow statement that uses the Not-element `element`."""
+    for st in ctx.doc.statements:
+        if _allow(st) and st.elements.get(element) is not None:
+            yield _f(code, _key_node(st, element), message)
+
+
 @check("allow-not-action", "warning", "NotAction with Allow grants everything else")
 def check_allow_not_action(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
-        if _allow(st) and st.elements.get("NotAction") is not None:
-            yield _f(
-                "allow-not-action",
-                _key_node(st, "NotAction"),
-                "Allow with NotAction grants every action not listed, including "
-                "actions AWS adds later",
-            )
+    yield from _allow_with(
+        ctx,
+        "NotAction",
+        "allow-not-action",
+        "Allow with NotAction grants every action not listed, including "
+        "actions AWS adds later",
+    )
 
 
 @check("allow-not-resource", "warning", "NotResource with Allow grants everything else")
 def check_allow_not_resource(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
-        if _allow(st) and st.elements.get("NotResource") is not None:
-            yield _f(
-                "allow-not-resource",
-                _key_node(st, "NotResource"),
-                "Allow with NotResource grants access to every resource not listed, "
-                "including ones created later",
-            )
+    yield from _allow_with(
+        ctx,
+        "NotResource",
+        "allow-not-resource",
+        "Allow with NotResource grants access to every resource not listed, "
+        "including ones created later",
+    )
 
 
 @check("allow-not-principal", "warning", "NotPrincipal with Allow")
 def check_allow_not_principal(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
-        if _allow(st) and st.elements.get("NotPrincipal") is not None:
-            yield _f(
-                "allow-not-principal",
-                _key_node(st, "NotPrincipal"),
-                "Allow with NotPrincipal grants access to every principal not listed, "
-                "anonymous users included",
-            )
+    yield from _allow_with(
+        ctx,
+        "NotPrincipal",
+        "allow-not-principal",
+        "Allow with NotPrincipal grants access to every principal not listed, "
+        "anonymous users included",
+    )
 
 
 @check("full-access", "warning", 'Allow "*" (or "*:*") on every resource')
