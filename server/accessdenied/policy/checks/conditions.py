@@ -354,3 +354,25 @@ def check_operator_key_type(ctx: Context) -> Iterator[Finding]:
                 f'{op.value} compares {family.lower()} values, but "{key.value}" is of '
                 f"type {ck.type}",
             )
+
+
+@check(
+    "null-with-qualifier",
+    "info",
+    "the Null operator under ForAllValues or ForAnyValue",
+)
+def check_null_with_qualifier(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        cond = st.elements.get("Condition")
+        if not isinstance(cond, JsonObject):
+            continue
+        for om in cond.members:
+            qualifier, base, _ = parse_operator(om.key.value)
+            if base == "Null" and qualifier is not None:
+                yield _f(
+                    "null-with-qualifier",
+                    om.key,
+                    f'"{om.key.value}": Null only asks whether the key is present; '
+                    f"drop {qualifier}: (it makes the test hard to read and easy to "
+                    "get wrong)",
+                )

@@ -168,6 +168,34 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
                 isinstance(m.value, JsonObject) and not m.value.members
             ):
                 yield _f("empty-array", m.value, f'"{m.key.value}" is an empty object')
+        cond = st.elements.get("Condition")
+        if isinstance(cond, JsonObject):
+            for om in cond.members:
+                if isinstance(om.value, JsonObject):
+                    for km in om.value.members:
+                        if isinstance(km.value, JsonArray) and not km.value.items:
+                            yield _f(
+                                "empty-array",
+                                km.value,
+                                _empty_condition(om.key.value, km.key.value),
+                            )
+
+
+def _empty_condition(op: str, key: str) -> str:
+    """What an empty value list does under `op` (Access Analyzer "Empty array condition")."""
+    if op.startswith("ForAllValues:"):
+        return (
+            f'"{key}": ForAllValues with an empty array is true only when the '
+            "request has no value for the key (or lacks it)"
+        )
+    if op.startswith("ForAnyValue:"):
+        return f'"{key}": ForAnyValue with an empty array is never true'
+    if op.endswith("IfExists"):
+        return (
+            f'"{key}": {op} with an empty array is true only when the key is '
+            "missing from the request"
+        )
+    return f'"{key}": an empty array of condition values matches nothing'
 
 
 @check("redundant-value", "info", "a value repeated or covered by a wildcard")

@@ -807,8 +807,9 @@ def check_empty_sid(ctx: Context) -> Iterator[Finding]:
 
 @check(
     "missing-qualifier",
-    "warning",
-    "a multivalued condition key without ForAllValues/ForAnyValue",
+    "error",
+    "a multivalued condition key without ForAllValues/ForAnyValue (a warning for "
+    "service keys)",
 )
 def check_missing_qualifier(ctx: Context) -> Iterator[Finding]:
     cat = ctx.catalog
@@ -821,11 +822,17 @@ def check_missing_qualifier(ctx: Context) -> Iterator[Finding]:
             ck = cat.condition_key(key.value)
             if ck is None or not ck.is_multivalued:
                 continue
+            # Access Analyzer reports "Missing qualifier" as an ERROR. The catalog's
+            # ArrayOf* typing of service keys is looser than IAM's (AWS managed
+            # policies compare events:detail-type with a plain StringEquals), so
+            # only global multivalued keys (aws:TagKeys, aws:CalledVia, ...) are
+            # errors; service keys stay warnings.
             yield _f(
                 "missing-qualifier",
                 op,
                 f'"{key.value}" holds a set of values: say how they compare with '
                 f'"ForAllValues:{op.value}" or "ForAnyValue:{op.value}"',
+                None if ck.is_global else "warning",
             )
 
 

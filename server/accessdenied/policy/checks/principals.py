@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from accessdenied.policy.jsonpos import (
 from accessdenied.policy.model import (
     Finding,
 )
+from accessdenied.policy.yamlpos import IntrinsicString
 
 if TYPE_CHECKING:
     pass
@@ -162,3 +164,122 @@ def check_rcp(ctx: Context) -> Iterator[Finding]:
                 "conditions such as aws:PrincipalOrgID)",
                 "warning",
             )
+
+
+# The keys a Principal object takes (IAM JSON policy elements: Principal).
+_PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+@check(
+    "invalid-principal-key",
+    "error",
+    "a Principal key other than AWS, Service, Federated or CanonicalUser",
+)
+def check_principal_key(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        for key in ("Principal", "NotPrincipal"):
+            node = st.elements.get(key)
+            if not isinstance(node, JsonObject):
+                continue
+            for m in node.members:
+                name = m.key.value
+                if name in _PRINCIPAL_KEYS:
+                    continue
+                fixed = next(
+                    (k for k in _PRINCIPAL_KEYS if k.lower() == name.lower()), None
+                )
+                hint = (
+                    f' (keys are case-sensitive: "{fixed}")'
+                    if fixed
+                    else ": use " + ", ".join(f'"{k}"' for k in _PRINCIPAL_KEYS)
+                )
+                yield _f(
+                    "invalid-principal-key",
+                    m.key,
+                    f'"{name}" is not a principal key{hint}',
+                )
+
+
+# Web identity providers IAM names by domain instead of an oidc-provider ARN
+# (IAM user guide, "AWS JSON policy elements: Principal", web identity session
+# principals).
+_WEB_IDENTITY_DOMAINS = frozenset(
+    {
+        "cognito-identity.amazonaws.com",
+        "www.amazon.com",
+        "graph.facebook.com",
+        "accounts.google.com",
+    }
+)
+_PROVIDER_RX = re.compile(
+    r"^arn:aws[a-z-]*:iam::(\d{12}|\*|\$\{[^}]+\}):(saml-provider/[\w.+=,@-]+|"
+    r"oidc-provider/[^\s/][^\s]*)$"
+)
+
+
+@check(
+    "invalid-federated-principal",
+    "error",
+    "a Federated principal that is neither a SAML/OIDC provider ARN nor a web "
+    "identity provider",
+)
+def check_federated_syntax(ctx: Context) -> Iterator[Finding]:
+    for st in ctx.doc.statements:
+        node = st.elements.get("Principal")
+        if not isinstance(node, JsonObject):
+            continue
+        for n in _strings(node.get("Federated")):
+            v = n.value
+            if (
+                isinstance(n, IntrinsicString)
+                or v.lower() in _WEB_IDENTITY_DOMAINS
+                or _PROVIDER_RX.match(v)
+                or (_has_var(v) and not v.startswith("arn:"))
+            ):
+                continue
+            yield _f(
+                "invalid-federated-principal",
+                n,
+                f'"{v}" is not a federated principal: use '
+                '"arn:aws:iam::ACCOUNT:saml-provider/NAME", '
+                '"arn:aws:iam::ACCOUNT:oidc-provider/HOST" or a web identity '
+                "provider such as cognito-identity.amazonaws.com",
+            )
+
+
+_ROLE_RX = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$")
+_ASSUMED_RX = re.compile(
+    r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/[^/]+$"
+)
+
+
+@check(
+    "redundant-trust-principal",
+    "info",
+    "an assumed-role session principal listed beside its own role",
+)
+def check_redundant_trust_principal(ctx: Context) -> Iterator[Finding]:
+    if ctx.policy_type != "trust":
+        return
+    for st in ctx.doc.statements:
+        node = st.elements.get("Principal")
+        if not isinstance(node, JsonObject):
+            continue
+        nodes = _strings(node.get("AWS"))
+        roles: dict[tuple[str, str, str], str] = {}
+        for n in nodes:
+            m = _ROLE_RX.match(n.value)
+            if m:
+                roles.setdefault((m[1], m[2], m[3]), n.value)
+        if not roles:
+            continue
+        for n in nodes:
+            a = _ASSUMED_RX.match(n.value)
+            parent = roles.get((a[1], a[2], a[3])) if a else None
+            if parent is not None:
+                yield _f(
+                    "redundant-trust-principal",
+                    n,
+                    f'"{n.value}" is redundant: its role "{parent}" is already '
+                    "trusted; remove the session principal",
+                )

@@ -76,6 +76,9 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
             "Empty array condition",
             "Empty object condition",
             "Empty object principal",
+            "Empty array condition ForAllValues",
+            "Empty array condition ForAnyValue",
+            "Empty array condition IfExists",
         ),
     ),
     "redundant-value": (
@@ -136,6 +139,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
             "Pass role with star in action and resource",
             "Pass role with NotResource",
             "Pass role with NotAction and NotResource",
+            "Pass role with star in resource and NotAction",
         ),
     ),
     "allow-not-action": ("", ()),
@@ -214,6 +218,13 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "empty-sid": (S, ("Empty Sid value",)),
     "missing-qualifier": (E, ("Missing qualifier",)),
     "variable-unsupported-element": (E, ("Variable unsupported in element",)),
+    "invalid-principal-key": (E, ("Invalid principal key",)),
+    "invalid-federated-principal": (
+        E,
+        ("Invalid federated principal syntax in role trust policy",),
+    ),
+    "redundant-trust-principal": (S, ("Redundant principal in role trust policy",)),
+    "null-with-qualifier": (S, ("Null with qualifier",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -221,8 +232,6 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
 NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "ARN Region not allowed"),
     (E, "ARN account not allowed"),
-    (E, "Invalid federated principal syntax in role trust policy"),
-    (E, "Invalid principal key"),
     (E, "Invalid service principal format"),
     (E, "Invalid variable for operator"),
     (E, "SCP syntax error NotResource / action wildcard / allow condition"),
@@ -232,7 +241,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (SW, "Deny NotAction with unsupported tag condition key for service"),
     (SW, "Deny with unsupported tag condition key for service"),
     (SW, "Missing paired condition keys"),
-    (SW, "Pass role with star in resource and NotAction"),
     (W, "Deprecated global condition key"),
     (W, "Invalid role reference"),
     (W, "Invalid user reference"),
@@ -240,12 +248,9 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (S, "Allow NotAction with unsupported tag condition key for service"),
     (S, "Allow with unsupported tag condition key for service"),
     (S, "Confirm audience claim type"),
-    (S, "Empty array condition ForAllValues / ForAnyValue / IfExists"),
     (S, "Improve IP range"),
     (S, "Irrelevant condition key in policy"),
-    (S, "Null with qualifier"),
     (S, "Recommended condition key for service principal"),
-    (S, "Redundant principal in role trust policy"),
     (S, "Redundant statement"),
     (S, "Wildcard in service name"),
 )
