@@ -225,13 +225,12 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     ),
     "redundant-trust-principal": (S, ("Redundant principal in role trust policy",)),
     "null-with-qualifier": (S, ("Null with qualifier",)),
+    "arn-field-not-allowed": (E, ("ARN Region not allowed", "ARN account not allowed")),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
 # ours reports yet: (finding type, name).
 NOT_COVERED: tuple[tuple[str, str], ...] = (
-    (E, "ARN Region not allowed"),
-    (E, "ARN account not allowed"),
     (E, "Invalid service principal format"),
     (E, "Invalid variable for operator"),
     (E, "SCP syntax error NotResource / action wildcard / allow condition"),

@@ -290,3 +290,51 @@ def _action_info(
                 out = (frozenset(services), frozenset(names))
     _ACTION_INFO[key] = out
     return out
+
+
+@check(
+    "arn-field-not-allowed",
+    "error",
+    "a Region or account in an ARN whose resource type has none (S3 buckets, IAM)",
+)
+def check_arn_field_not_allowed(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "ARN Region not allowed" / "ARN account not allowed".
+
+    Only when the ARN fits no ARN format as written but fits one with the Region and
+    account emptied, and no format of the fitting types has that field.
+    """
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        for n in _arn_nodes(st):
+            p = _arn_fields(n.value)
+            if p is None or not (p[3] or p[4]) or _wildish(":".join(p[2:5])):
+                continue
+            bad = _fields_not_allowed(cat, n.value)
+            for field in bad:
+                value = p[3] if field == "Region" else p[4]
+                yield _f(
+                    "arn-field-not-allowed",
+                    n,
+                    f'"{n.value}": {p[2]} ARNs of this resource type have no {field} '
+                    f'field; remove "{value}" (leave it empty)',
+                )
+
+
+@functools.lru_cache(maxsize=8192)
+def _fields_not_allowed(cat: Catalog, arn: str) -> tuple[str, ...]:
+    if _types_for_arn(cat, arn):
+        return ()
+    p = arn.split(":", 5)
+    blank = ":".join([*p[:3], "", "", p[5]])
+    types = _types_for_arn(cat, blank)
+    if not types:
+        return ()
+    formats = [f.split(":", 5) for t in types for f in t.arn_formats]
+    out: list[str] = []
+    if p[3] and not any(len(f) > 3 and f[3] for f in formats):
+        out.append("Region")
+    if p[4] and not any(len(f) > 4 and f[4] for f in formats):
+        out.append("account")
+    return tuple(out)
