@@ -194,7 +194,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         ("Unsupported action for condition key", "Missing action for condition key"),
     ),
     "bucket-policy-resource": ("", ()),
-    "bucket-policy-action": ("", ()),
+    "bucket-policy-action": (E, ("Unsupported action in policy",)),
     "wildcard-without-like": (W, ("Wildcard without like operator",)),
     "service-principal-without-source": (SW, ("Restrict access to service principal",)),
     "create-slr-wildcard": (
@@ -226,6 +226,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "redundant-trust-principal": (S, ("Redundant principal in role trust policy",)),
     "null-with-qualifier": (S, ("Null with qualifier",)),
     "arn-field-not-allowed": (E, ("ARN Region not allowed", "ARN account not allowed")),
+    "github-subject-wildcard": (W, ("Specific github repo and branch recommended",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -234,7 +235,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "Invalid service principal format"),
     (E, "Invalid variable for operator"),
     (E, "SCP syntax error NotResource / action wildcard / allow condition"),
-    (E, "Unsupported action in policy"),
     (E, "Unsupported condition key for service principal"),
     (E, "Unsupported global condition key"),
     (SW, "Deny NotAction with unsupported tag condition key for service"),
@@ -243,7 +243,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (W, "Deprecated global condition key"),
     (W, "Invalid role reference"),
     (W, "Invalid user reference"),
-    (W, "Specific github repo and branch recommended"),
     (S, "Allow NotAction with unsupported tag condition key for service"),
     (S, "Allow with unsupported tag condition key for service"),
     (S, "Confirm audience claim type"),

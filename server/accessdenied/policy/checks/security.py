@@ -240,5 +240,45 @@ def check_oidc_trust(ctx: Context) -> Iterator[Finding]:
                     "oidc-trust-without-subject",
                     n,
                     "any GitHub repository can assume this role: add a condition on "
-                    f'"{provider}:sub" (for example "repo:my-org/my-repo:*")',
+                    f'"{provider}:sub" (for example '
+                    '"repo:my-org/my-repo:ref:refs/heads/main")',
                 )
+
+
+_GITHUB_SUB = "token.actions.githubusercontent.com:sub"
+
+
+@check(
+    "github-subject-wildcard",
+    "warning",
+    "a GitHub OIDC trust whose subject condition has a wildcard repository or branch",
+)
+def check_github_subject_wildcard(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Specific github repo and branch recommended".
+
+    `repo:my-org/*` or `repo:my-org/app:*` lets every repository of the owner, or
+    every branch, pull request and environment, assume the role.
+    """
+    for st in ctx.doc.statements:
+        if not _allow(st):
+            continue
+        cond = st.elements.get("Condition")
+        if not isinstance(cond, JsonObject):
+            continue
+        for block in cond.members:
+            if not isinstance(block.value, JsonObject):
+                continue
+            for km in block.value.members:
+                if km.key.value.lower() != _GITHUB_SUB:
+                    continue
+                for n in _strings(km.value):
+                    v = n.value
+                    if "*" not in v and "?" not in v:
+                        continue
+                    yield _f(
+                        "github-subject-wildcard",
+                        n,
+                        f'"{v}": a wildcard in {_GITHUB_SUB} trusts more than one '
+                        "repository or branch; name them, for example "
+                        '"repo:my-org/my-repo:ref:refs/heads/main"',
+                    )
