@@ -227,6 +227,13 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "null-with-qualifier": (S, ("Null with qualifier",)),
     "arn-field-not-allowed": (E, ("ARN Region not allowed", "ARN account not allowed")),
     "github-subject-wildcard": (W, ("Specific github repo and branch recommended",)),
+    "tag-key-unsupported-service": (
+        SW,
+        (
+            "Deny with unsupported tag condition key for service",
+            "Allow with unsupported tag condition key for service (suggestion)",
+        ),
+    ),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
@@ -238,13 +245,11 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "Unsupported condition key for service principal"),
     (E, "Unsupported global condition key"),
     (SW, "Deny NotAction with unsupported tag condition key for service"),
-    (SW, "Deny with unsupported tag condition key for service"),
     (SW, "Missing paired condition keys"),
     (W, "Deprecated global condition key"),
     (W, "Invalid role reference"),
     (W, "Invalid user reference"),
     (S, "Allow NotAction with unsupported tag condition key for service"),
-    (S, "Allow with unsupported tag condition key for service"),
     (S, "Confirm audience claim type"),
     (S, "Improve IP range"),
     (S, "Irrelevant condition key in policy"),

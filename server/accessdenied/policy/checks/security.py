@@ -14,7 +14,7 @@ from accessdenied.policy.model import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from accessdenied.catalog import Catalog
 
 from accessdenied.policy.checks._base import (
     Context,
@@ -282,3 +282,92 @@ def check_github_subject_wildcard(ctx: Context) -> Iterator[Finding]:
                         "repository or branch; name them, for example "
                         '"repo:my-org/my-repo:ref:refs/heads/main"',
                     )
+
+
+_TAG_FAMILIES = ("aws:resourcetag", "aws:requesttag", "aws:tagkeys")
+_TAG_SUPPORT: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def _tag_support(cat: Catalog, prefix: str) -> frozenset[str] | None:
+    """The global tag key families any action or resource type of a service lists.
+
+    None for a service the catalog does not know. Computed once per service.
+    """
+    key = (id(cat), prefix)
+    found = _TAG_SUPPORT.get(key)
+    if found is not None:
+        return found
+    svc = cat.service(prefix)
+    if svc is None or prefix == "tag":
+        # The Resource Groups Tagging API (tag:TagResources) carries the request's
+        # tags through although its reference lists no tag keys: AWS managed
+        # policies guard it with aws:TagKeys.
+        return None
+    raw: set[str] = set()
+    for a in svc.actions:
+        raw.update(a.condition_keys)
+        for ar in a.resources:
+            raw.update(ar.condition_keys)
+    for rt in svc.resource_types:
+        raw.update(rt.condition_keys)
+    fams = frozenset(
+        f for f in _TAG_FAMILIES if any(k.lower().split("/", 1)[0] == f for k in raw)
+    )
+    _TAG_SUPPORT[key] = fams
+    return fams
+
+
+@check(
+    "tag-key-unsupported-service",
+    "info",
+    "a tag condition key (aws:ResourceTag, aws:RequestTag, aws:TagKeys) on actions "
+    "of a service that does not support it (a warning in a Deny)",
+)
+def check_tag_key_service(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Allow/Deny with unsupported tag condition key for service".
+
+    The key is never in those requests: an Allow never grants, and a Deny never
+    denies (the worse case: it looks like a guard and is none).
+    """
+    cat = ctx.catalog
+    if cat is None:
+        return
+    for st in ctx.doc.statements:
+        cond = st.elements.get("Condition")
+        if not isinstance(cond, JsonObject):
+            continue
+        keys = [
+            km.key
+            for block in cond.members
+            if isinstance(block.value, JsonObject)
+            for km in block.value.members
+            if km.key.value.lower().split("/", 1)[0] in _TAG_FAMILIES
+        ]
+        if not keys:
+            continue
+        prefixes = sorted(
+            {
+                v.partition(":")[0].lower()
+                for v in _vx(st, "Action")
+                if ":" in v and not any(c in v.partition(":")[0] for c in "*?$")
+            }
+        )
+        deny = st.effect == "Deny"
+        for key in keys:
+            fam = key.value.lower().split("/", 1)[0]
+            missing = [
+                p
+                for p in prefixes
+                if (s := _tag_support(cat, p)) is not None and fam not in s
+            ]
+            if not missing:
+                continue
+            effect = "Deny never applies" if deny else "Allow never grants"
+            yield _f(
+                "tag-key-unsupported-service",
+                key,
+                f'{", ".join(missing)} does not support "{key.value}" (service '
+                f"authorization reference): this {effect} to "
+                f"{'its' if len(missing) == 1 else 'their'} actions",
+                "warning" if deny else None,
+            )
