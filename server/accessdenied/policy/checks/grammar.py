@@ -870,3 +870,75 @@ def check_variable_in_principal(ctx: Context) -> Iterator[Finding]:
                         f'"{n.value}": policy variables are not replaced in {key}; '
                         "name the principal literally",
                     )
+
+
+@check(
+    "improve-ip-range",
+    "info",
+    "an IP range with bits set after the prefix length (ignored by IAM)",
+)
+def check_improve_ip_range(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Improve IP range": `10.1.2.3/16` means `10.1.0.0/16`."""
+    for st in ctx.doc.statements:
+        for _op, base, _key, vals in _condition_blocks(st):
+            if base not in ("IpAddress", "NotIpAddress"):
+                continue
+            for n in _strings(vals):
+                net = _loose_network(n.value)
+                if net is not None and str(net) != n.value.lower():
+                    yield _f(
+                        "improve-ip-range",
+                        n,
+                        f'"{n.value}": the bits after /{net.prefixlen} are ignored; '
+                        f'write "{net}"',
+                    )
+
+
+def _loose_network(v: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network of a CIDR whose host bits are set (None when none are or no CIDR)."""
+    if "/" not in v:
+        return None
+    try:
+        ipaddress.ip_network(v)
+        return None
+    except ValueError:
+        pass
+    try:
+        return ipaddress.ip_network(v, strict=False)
+    except ValueError:
+        return None
+
+
+# Policy variables are replaced only in string and ARN comparisons (IAM user guide,
+# "IAM policy elements: Variables and tags").
+_VARIABLE_FAMILIES = frozenset({"String", "ARN"})
+
+
+@check(
+    "invalid-variable-for-operator",
+    "error",
+    "a policy variable in the values of a condition operator other than String/Arn",
+)
+def check_variable_for_operator(ctx: Context) -> Iterator[Finding]:
+    source = ctx.doc.type_source or ""
+    if (
+        source.startswith("terraform")
+        or ctx.doc.source == "hcl"
+        or "(Fn::Sub)" in source
+    ):
+        return  # "${...}" there is the template language's, not IAM's
+    for st in ctx.doc.statements:
+        for op, base, _key, vals in _condition_blocks(st):
+            if base is None or _FAMILIES.get(base) in _VARIABLE_FAMILIES:
+                continue
+            for n in _strings(vals):
+                if isinstance(n, IntrinsicString) or not re.search(
+                    r"\$\{[A-Za-z0-9.-]+:(?!:)[^}]+\}", n.value
+                ):
+                    continue
+                yield _f(
+                    "invalid-variable-for-operator",
+                    n,
+                    f'"{n.value}": policy variables are replaced only in String and '
+                    f"Arn conditions, not in {op.value}",
+                )

@@ -227,6 +227,8 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "null-with-qualifier": (S, ("Null with qualifier",)),
     "arn-field-not-allowed": (E, ("ARN Region not allowed", "ARN account not allowed")),
     "github-subject-wildcard": (W, ("Specific github repo and branch recommended",)),
+    "improve-ip-range": (S, ("Improve IP range",)),
+    "invalid-variable-for-operator": (E, ("Invalid variable for operator",)),
     "tag-key-unsupported-service": (
         SW,
         (
@@ -240,7 +242,6 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
 # ours reports yet: (finding type, name).
 NOT_COVERED: tuple[tuple[str, str], ...] = (
     (E, "Invalid service principal format"),
-    (E, "Invalid variable for operator"),
     (E, "SCP syntax error NotResource / action wildcard / allow condition"),
     (E, "Unsupported condition key for service principal"),
     (E, "Unsupported global condition key"),
@@ -251,7 +252,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (W, "Invalid user reference"),
     (S, "Allow NotAction with unsupported tag condition key for service"),
     (S, "Confirm audience claim type"),
-    (S, "Improve IP range"),
     (S, "Irrelevant condition key in policy"),
     (S, "Recommended condition key for service principal"),
     (S, "Redundant statement"),
