@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -24,7 +25,9 @@ from accessdenied.policy.checks._base import (
     _bucket,
     _f,
     _glob,
+    _key_node,
     _strings,
+    _vx,
     check,
 )
 
@@ -229,3 +232,84 @@ def check_redundant(ctx: Context) -> Iterator[Finding]:
                             f'"{n.value}" is already covered by "{w}"',
                         )
                         break
+
+
+def _canon(node: JsonNode | None) -> str:
+    """A comparable form of an element (None when absent)."""
+    if node is None:
+        return ""
+    value = node.to_python()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = sorted(set(value))
+    return json.dumps(value, sort_keys=True)
+
+
+def _covers(wide: list[str], narrow: list[str], ignore_case: bool) -> bool:
+    """Every pattern of `narrow` matches only what some pattern of `wide` matches.
+
+    A `*` in a narrow pattern must fall in a `*` of the wide one: the wide pattern
+    then matches the narrow one read literally. Wide patterns with `?` are skipped
+    (a `?` could stand for a narrow `*`).
+    """
+    usable = [w for w in wide if "?" not in w]
+    return bool(narrow) and all(
+        any(_glob(w, n, ignore_case) for w in usable) for n in narrow
+    )
+
+
+@check(
+    "redundant-statement",
+    "info",
+    "a statement whose actions and resources another statement with the same "
+    "effect, principal and conditions already covers",
+)
+def check_redundant_statement(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Redundant statement"."""
+    sts = [
+        st
+        for st in ctx.doc.statements
+        if st.effect in ("Allow", "Deny")
+        and st.elements.get("NotAction") is None
+        and st.elements.get("NotResource") is None
+        and _vx(st, "Action")
+        and not any("${" in v for v in _vx(st, "Action"))
+    ]
+    if len(sts) < 2 or len(sts) > 200:
+        return
+    keys = [
+        (
+            st.effect,
+            _canon(st.elements.get("Principal")),
+            _canon(st.elements.get("NotPrincipal")),
+            _canon(st.elements.get("Condition")),
+        )
+        for st in sts
+    ]
+    for i, st in enumerate(sts):
+        for j, other in enumerate(sts):
+            if i == j or keys[i] != keys[j]:
+                continue
+            covered = _covers(
+                _vx(other, "Action"), _vx(st, "Action"), True
+            ) and _covers(_vx(other, "Resource"), _vx(st, "Resource"), False)
+            if not covered:
+                continue
+            mutual = _covers(_vx(st, "Action"), _vx(other, "Action"), True) and (
+                _covers(_vx(st, "Resource"), _vx(other, "Resource"), False)
+            )
+            if mutual and j > i:
+                continue  # the same statement twice: report the later copy only
+            sid = other.elements.get("Sid")
+            name = (
+                f'statement "{sid.value}"'
+                if isinstance(sid, JsonString) and sid.value
+                else f"statement {ctx.doc.statements.index(other) + 1}"
+            )
+            verb = "denies" if st.effect == "Deny" else "allows"
+            yield _f(
+                "redundant-statement",
+                _key_node(st, "Sid" if st.node.member("Sid") else "Effect"),
+                f"everything this statement {verb}, {name} already {verb} (same "
+                "principal and conditions): remove it",
+            )
+            break

@@ -228,6 +228,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "arn-field-not-allowed": (E, ("ARN Region not allowed", "ARN account not allowed")),
     "github-subject-wildcard": (W, ("Specific github repo and branch recommended",)),
     "improve-ip-range": (S, ("Improve IP range",)),
+    "redundant-statement": (S, ("Redundant statement",)),
     "invalid-variable-for-operator": (E, ("Invalid variable for operator",)),
     "tag-key-unsupported-service": (
         SW,
@@ -254,7 +255,6 @@ NOT_COVERED: tuple[tuple[str, str], ...] = (
     (S, "Confirm audience claim type"),
     (S, "Irrelevant condition key in policy"),
     (S, "Recommended condition key for service principal"),
-    (S, "Redundant statement"),
     (S, "Wildcard in service name"),
 )
 
