@@ -359,6 +359,20 @@ def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
         i = v.find("${", j + 1)
 
 
+def _template_interpolates(ctx: Context) -> bool:
+    """Whether `${...}` in this document is the template language's, not IAM's.
+
+    Terraform interpolates `${...}` (its policy variables are written `&{...}`), and in
+    a Fn::Sub template `${...}` are CloudFormation's substitutions.
+    """
+    source = ctx.doc.type_source or ""
+    return (
+        source.startswith("terraform")
+        or ctx.doc.source == "hcl"
+        or "(Fn::Sub)" in source
+    )
+
+
 @check(
     "invalid-variable",
     "error",
@@ -368,11 +382,8 @@ def _variable_findings(node: JsonString) -> Iterator[tuple[str, str]]:
 def check_invalid_variable(ctx: Context) -> Iterator[Finding]:
     if ctx.doc.version != "2012-10-17":
         return  # reported by variable-unsupported-version
-    source = ctx.doc.type_source or ""
-    if source.startswith("terraform") or ctx.doc.source == "hcl":
-        return  # "${...}" is Terraform interpolation there (policy variables: "&{...}")
-    if "(Fn::Sub)" in source:
-        return  # a Fn::Sub template: "${...}" are CloudFormation's
+    if _template_interpolates(ctx):
+        return
     for st in ctx.doc.statements:
         nodes = [n for k in _VAR_ELEMENTS for n in _sx(st, k)]
         for _op, _base, _key, vals in _condition_blocks(st):
@@ -842,13 +853,8 @@ def check_missing_qualifier(ctx: Context) -> Iterator[Finding]:
     "a policy variable in Principal or NotPrincipal (only Resource and Condition take them)",
 )
 def check_variable_in_principal(ctx: Context) -> Iterator[Finding]:
-    source = ctx.doc.type_source or ""
-    if (
-        source.startswith("terraform")
-        or ctx.doc.source == "hcl"
-        or "(Fn::Sub)" in source
-    ):
-        return  # "${...}" there is the template language's, not IAM's
+    if _template_interpolates(ctx):
+        return
     for st in ctx.doc.statements:
         for key in ("Principal", "NotPrincipal"):
             node = st.elements.get(key)
@@ -920,13 +926,8 @@ _VARIABLE_FAMILIES = frozenset({"String", "ARN"})
     "a policy variable in the values of a condition operator other than String/Arn",
 )
 def check_variable_for_operator(ctx: Context) -> Iterator[Finding]:
-    source = ctx.doc.type_source or ""
-    if (
-        source.startswith("terraform")
-        or ctx.doc.source == "hcl"
-        or "(Fn::Sub)" in source
-    ):
-        return  # "${...}" there is the template language's, not IAM's
+    if _template_interpolates(ctx):
+        return
     for st in ctx.doc.statements:
         for op, base, _key, vals in _condition_blocks(st):
             if base is None or _FAMILIES.get(base) in _VARIABLE_FAMILIES:
