@@ -26,7 +26,7 @@ def test_pathological_globs_answer_at_once(pattern: str, path: str) -> None:
     start = time.monotonic()
     assert not glob_match(pattern, path)
     assert not matches(path, [pattern])
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 5  # a hang guard: backtracking would take minutes
 
 
 def test_hostile_exclude_and_naming_patterns_do_not_hang_the_index(
@@ -68,7 +68,7 @@ def test_config_arn_patterns_match_in_linear_time() -> None:
 
     start = time.monotonic()
     assert not arn_matches("arn:" + "*a" * 40 + "b", "arn:" + "a" * 300)
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 5  # a hang guard: backtracking would take minutes
     rng = random.Random(5)
     for _ in range(5000):
         pat = "".join(rng.choice("ab*?:/") for _ in range(rng.randint(0, 7)))

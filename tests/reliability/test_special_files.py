@@ -52,7 +52,7 @@ def test_safeio_refuses_fifo_and_device_without_blocking(hostile: Path) -> None:
             safeio.read_bytes(hostile / name)
         assert not safeio.is_regular_file(hostile / name)
     assert safeio.read_text(hostile / "ok.json") == EMPTY
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 10  # a hang guard, not a speed target
 
 
 def test_size_bound_is_enforced(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_log_tail_on_fifo_and_device_yields_nothing(hostile: Path) -> None:
         tail = LogTail(hostile / name)
         start = time.monotonic()
         assert tail.poll() == []
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 10  # a hang guard, not a speed target
 
 
 def test_scan_file_refuses_a_fifo(hostile: Path) -> None:
