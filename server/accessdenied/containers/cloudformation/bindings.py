@@ -1,0 +1,439 @@
+"""Policy-bearing properties of CloudFormation templates bound to what they govern.
+
+`cloudformation_bindings(path, text)` finds every policy-bearing property (inline role
+and user policies, trust policies, `AWS::IAM::Policy`/`ManagedPolicy`, key, bucket,
+queue, topic, repository, secret and other resource policies, JSON strings holding
+policies) and binds it to the principal or resource it governs; bindings on generated
+names are labelled guesses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from accessdenied.containers.base import Binding, Reference, Span2
+from accessdenied.containers.cloudformation.references import template_references
+from accessdenied.containers.cloudformation.resolver import (
+    ARN_FORMATS,
+    TemplateResolver,
+)
+from accessdenied.containers.cloudformation.template import (
+    KEY_SPANS,
+    SPANS,
+    TemplateError,
+    json_spans,
+    load_template,
+    looks_like_cloudformation,
+    strip_spans,
+)
+
+
+def _role_pattern(
+    logical: str, res: Mapping[str, Any], r: TemplateResolver, kind: str
+) -> str:
+    props = res.get("Properties") or {}
+    path = props.get("Path") if isinstance(props.get("Path"), str) else None
+    name = r.physical(logical)
+    what = "role" if kind == "AWS::IAM::Role" else "user"
+    if name is None:
+        # CloudFormation names it <stack>-<LogicalId>-<suffix>.
+        name = f"*-{logical}-*"
+    prefix = (path or "/").strip("/")
+    middle = f"{prefix}/" if prefix else ""
+    return f"arn:*:iam::*:{what}/{middle}{name}"
+
+
+#: Resource-policy resource types: (policy property, target property, ARN suffixes).
+RESOURCE_POLICIES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket", ("", "/*")),
+    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues", ("",)),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics", ("",)),
+    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy", "SecretId", ("",)),
+    "AWS::ECR::Repository": ("RepositoryPolicyText", None, ("",)),
+    "AWS::ECR::RegistryPolicy": ("PolicyText", None, ("",)),
+    "AWS::Logs::ResourcePolicy": ("PolicyDocument", None, ("",)),
+    "AWS::Events::EventBusPolicy": ("Statement", None, ("",)),
+    "AWS::OpenSearchService::Domain": ("AccessPolicies", None, ("", "/*")),
+    "AWS::Elasticsearch::Domain": ("AccessPolicies", None, ("", "/*")),
+    "AWS::EFS::FileSystem": ("FileSystemPolicy", None, ("",)),
+    "AWS::Backup::BackupVault": ("AccessPolicy", None, ("",)),
+    "AWS::Glacier::Vault": ("AccessPolicy", None, ("",)),
+    "AWS::IoT::Policy": ("PolicyDocument", None, ("",)),
+    "AWS::ApiGateway::RestApi": ("Policy", None, ("",)),
+    "AWS::S3::AccessPoint": ("Policy", None, ("",)),
+    "AWS::Lambda::LayerVersionPermission": ("", None, ("",)),
+}
+
+
+def cloudformation_bindings(path: Path, text: str) -> list[Binding]:
+    """Bindings declared in a CloudFormation template (JSON or YAML; [] when it is none)."""
+    if path.suffix.lower() not in (".yaml", ".yml", ".template", ".json") or (
+        not looks_like_cloudformation(text)
+    ):
+        return []
+    is_json = text.lstrip().startswith("{")
+    try:
+        data = load_template(text, is_json)
+    except TemplateError as exc:
+        # Recorded (kind "unparsable", bound to nothing) so routing can say why the
+        # policy may be missing instead of "no policy found".
+        return [
+            Binding(
+                kind="unparsable",
+                target="",
+                logical="",
+                document=None,
+                span=None,
+                file=path,
+                origin="cloudformation",
+                embed="cfn-json" if is_json else "cfn-yaml",
+                confidence="guess",
+                reason=f"{path.name}: {exc}",
+                not_editable=str(exc),
+            )
+        ]
+    if not isinstance(data.get("Resources"), dict):
+        return []
+    from accessdenied.containers import sam
+
+    if sam.is_sam(data):
+        return sam.sam_bindings(path, text, data, is_json)
+    return template_bindings(path, text, data, is_json)
+
+
+def template_bindings(
+    path: Path, text: str, data: Mapping[str, Any], is_json: bool
+) -> list[Binding]:
+    """Bindings of an already loaded template."""
+    resources = data["Resources"]
+    params = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
+    r = TemplateResolver(resources, params)
+    refs = template_references(r)
+    embed = "cfn-json" if is_json else "cfn-yaml"
+    spans_of = json_spans(text) if is_json else None
+    out: list[Binding] = []
+
+    def span(logical: str, *keys: Any) -> Span2 | None:
+        if spans_of is not None:
+            found: Span2 | None = spans_of(("Resources", logical, "Properties", *keys))
+            return found
+        node: Any = resources.get(logical, {}).get("Properties", {})
+        for key in keys[:-1]:
+            node = node[key] if isinstance(node, dict | list) else None
+            if node is None:
+                return None
+        if isinstance(node, dict):
+            spans = node.get(SPANS)
+            if isinstance(spans, dict):
+                found = spans.get(keys[-1])
+                if isinstance(found, tuple):
+                    return (int(found[0]), int(found[1]))
+        return None
+
+    def add(
+        kind: str,
+        target: str,
+        logical: str,
+        doc: Any,
+        sp: Span2 | None,
+        why: str,
+        origin: str = "cloudformation",
+    ) -> None:
+        guess = kind == "kms" or "*" in target.removesuffix("/*").split(":", 5)[-1]
+        document, not_editable = evaluated(doc, r)
+        out.append(
+            Binding(
+                kind=kind,
+                target=target,
+                logical=logical,
+                document=document,
+                span=sp,
+                file=path,
+                origin=origin,
+                embed=embed,
+                confidence="guess" if guess else "inferred",
+                reason=why,
+                not_editable=not_editable,
+                references=refs,
+            )
+        )
+
+    from accessdenied.containers.lambdaperm import lambda_bindings
+
+    out.extend(lambda_bindings(path, data, r, embed, spans_of))
+    principals: dict[str, str] = {}
+    for logical, res in resources.items():
+        if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
+            continue
+        rtype = res.get("Type")
+        if rtype in ("AWS::IAM::Role", "AWS::IAM::User"):
+            principals[logical] = _role_pattern(logical, res, r, str(rtype))
+    managed_owners: dict[str, list[str]] = {}
+    for logical, res in resources.items():
+        if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
+            continue
+        props = res.get("Properties") or {}
+        if res.get("Type") in ("AWS::IAM::Role", "AWS::IAM::User") and isinstance(
+            props, dict
+        ):
+            for item in props.get("ManagedPolicyArns") or []:
+                if isinstance(item, dict) and "Ref" in item:
+                    managed_owners.setdefault(str(item["Ref"]), []).append(logical)
+    for logical, res in resources.items():
+        if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
+            continue
+        rtype = str(res.get("Type"))
+        props = res.get("Properties") or {}
+        if not isinstance(props, dict):
+            continue
+        if rtype in ("AWS::IAM::Role", "AWS::IAM::User"):
+            target = principals[logical]
+            for i, pol in enumerate(props.get("Policies") or []):
+                if isinstance(pol, dict):
+                    add(
+                        "identity",
+                        target,
+                        logical,
+                        pol.get("PolicyDocument"),
+                        span(logical, "Policies", i, "PolicyDocument"),
+                        f"inline policy {r.string(pol.get('PolicyName'))!s} of {rtype} "
+                        f"{logical} in {path.name}",
+                    )
+            if "AssumeRolePolicyDocument" in props:
+                add(
+                    "trust",
+                    target,
+                    logical,
+                    props["AssumeRolePolicyDocument"],
+                    span(logical, "AssumeRolePolicyDocument"),
+                    f"trust policy of {rtype} {logical} in {path.name}",
+                )
+            if "PermissionsBoundary" in props:
+                pass  # a managed policy ARN: the boundary document is elsewhere
+            _add_aws_managed(
+                props.get("ManagedPolicyArns"),
+                r,
+                target,
+                logical,
+                path,
+                out,
+                refs,
+                span(logical, "ManagedPolicyArns"),
+            )
+        elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            owners: list[tuple[str, str]] = []
+            for key in ("Roles", "Users"):
+                for ref in _refs(props.get(key) or []):
+                    owner = principals.get(ref)
+                    if owner is None and ref.startswith("="):
+                        what = "role" if key == "Roles" else "user"
+                        owner = f"arn:*:iam::*:{what}/{ref[1:]}"
+                    if owner:
+                        owners.append((owner, ref.lstrip("=")))
+            for role in managed_owners.get(logical, []):
+                owners.append((principals[role], role))
+            for owner, name in owners:
+                add(
+                    "identity",
+                    owner,
+                    logical,
+                    props.get("PolicyDocument"),
+                    span(logical, "PolicyDocument"),
+                    f"{rtype} {logical} attached to {name} in {path.name}",
+                )
+        elif (
+            rtype in RESOURCE_POLICIES
+            and rtype != "AWS::Lambda::LayerVersionPermission"
+        ):
+            prop, target_prop, suffixes = RESOURCE_POLICIES[rtype]
+            if prop not in props:
+                continue
+            arns: list[str] = []
+            if target_prop is None:
+                arn = r.arn(logical) if rtype in ARN_FORMATS else None
+                arns = [arn or "*"]
+            else:
+                for ref in _refs(props.get(target_prop)):
+                    if ref.startswith("="):
+                        literal = ref[1:]
+                        if rtype == "AWS::S3::BucketPolicy" and not literal.startswith(
+                            "arn:"
+                        ):
+                            literal = f"arn:aws:s3:::{literal}"
+                        elif rtype == "AWS::SQS::QueuePolicy" and "/" in literal:
+                            literal = "arn:aws:sqs:*:*:" + literal.rsplit("/", 1)[-1]
+                        arns.append(literal)
+                    else:
+                        arns.append(r.arn(ref) or "*")
+            for arn in arns:
+                for suffix in suffixes:
+                    add(
+                        "resource",
+                        arn + suffix,
+                        logical,
+                        props[prop],
+                        span(logical, prop),
+                        f"{rtype} {logical} in {path.name}",
+                    )
+        elif rtype == "AWS::KMS::Key" and "KeyPolicy" in props:
+            add(
+                "kms",
+                "arn:aws:kms:*:*:key/*",
+                logical,
+                props["KeyPolicy"],
+                span(logical, "KeyPolicy"),
+                f"key policy of AWS::KMS::Key {logical} in {path.name} (key id unknown "
+                "until deployed)",
+            )
+    if embed == "cfn-yaml":
+        # A role or user with no policy document in the template: the fix adds an
+        # inline policy (`Policies:`) to its Properties.
+        with_docs = {(b.target, b.kind) for b in out if b.embed != "aws-managed"}
+        res_spans = resources.get(SPANS) if isinstance(resources, dict) else None
+        for logical, target in principals.items():
+            if (target, "identity") in with_docs:
+                continue
+            res = resources[logical]
+            props = res.get("Properties")
+            spans = res.get(SPANS)
+            sp = spans.get("Properties") if isinstance(spans, dict) else None
+            if not isinstance(props, dict) or sp is None or res_spans is None:
+                continue
+            out.append(
+                Binding(
+                    kind="identity",
+                    target=target,
+                    logical=logical,
+                    document={"Version": "2012-10-17", "Statement": []},
+                    span=(int(sp[0]), int(sp[1])),
+                    file=path,
+                    origin="cloudformation",
+                    embed="cfn-new-inline-policy",
+                    confidence="guess" if "*" in target.split("/")[-1] else "inferred",
+                    reason=(
+                        f"{res.get('Type')} {logical} in {path.name} has no policy "
+                        "document in the template (a new inline policy is added; "
+                        "managed policies it may have are not in the workspace)"
+                    ),
+                    references=refs,
+                )
+            )
+    return out
+
+
+def _add_aws_managed(
+    arns: Any,
+    r: TemplateResolver,
+    target: str,
+    logical: str,
+    path: Path,
+    out: list[Binding],
+    refs: tuple[Reference, ...],
+    sp: Span2 | None,
+) -> None:
+    """The AWS managed policies in a role's ManagedPolicyArns: one evaluated binding."""
+    from accessdenied.containers.managed import managed_policy, managed_policy_name
+
+    if sp is None:
+        return
+    statements: list[Any] = []
+    names: list[str] = []
+    for item in arns if isinstance(arns, list) else []:
+        if isinstance(item, dict) and "Ref" in item:
+            continue  # an AWS::IAM::ManagedPolicy of the template: bound on its own
+        value = r.string(strip_spans(item))
+        if not value or ":iam::aws:policy/" not in value:
+            continue
+        name = managed_policy_name(value)
+        if name is None:
+            continue
+        doc = managed_policy(value)
+        if doc is None:
+            names.append(
+                f"{name} (unknown to the shipped AWS managed policies: assumed to "
+                "grant nothing)"
+            )
+            continue
+        names.append(name)
+        stmts = doc.get("Statement")
+        statements += stmts if isinstance(stmts, list) else [stmts]
+    if not names:
+        return
+    out.append(
+        Binding(
+            kind="identity",
+            target=target,
+            logical=logical,
+            document={"Version": "2012-10-17", "Statement": statements},
+            span=sp,
+            file=path,
+            origin="cloudformation",
+            embed="aws-managed",
+            confidence="inferred",
+            reason=(
+                f"AWS managed policies of {logical} in {path.name}: " + ", ".join(names)
+            ),
+            not_editable="AWS managed policies belong to AWS and are not edited",
+            references=refs,
+        )
+    )
+
+
+def evaluated(
+    doc: Any, r: TemplateResolver
+) -> tuple[dict[str, Any] | None, str | None]:
+    """(the document as evaluated, why it cannot be edited) of a policy property."""
+    if isinstance(doc, str):
+        # A policy written as a JSON string inside the template.
+        try:
+            value = json.loads(doc)
+        except ValueError:
+            return None, "the policy is a string that is not JSON"
+        if not isinstance(value, dict):
+            return None, "the policy string is not a JSON object"
+        return value, None
+    if not isinstance(doc, dict):
+        return None, "the policy is not a mapping"
+    keys = [k for k in doc if k not in (SPANS, KEY_SPANS)]
+    if len(keys) == 1 and (keys[0] in ("Ref", "Fn::If") or keys[0].startswith("Fn::")):
+        if keys[0] == "Fn::Sub":
+            s = r.string(doc)
+            try:
+                value = json.loads(s or "")
+            except ValueError:
+                return None, "the policy is a !Sub string that does not resolve to JSON"
+            return (value if isinstance(value, dict) else None), (
+                "the policy is a !Sub string; edit it by hand"
+            )
+        return (
+            None,
+            f"the policy is built with {keys[0]} (from parameters or conditions)",
+        )
+    before = len(r.unresolved)
+    value = r.resolve(doc)
+    why = None
+    conditional = [u for u in r.unresolved[before:] if u.startswith("Fn::If")]
+    if conditional:
+        why = "the policy is built with Fn::If (conditions)"
+    return (value if isinstance(value, dict) else None), why
+
+
+def _refs(value: Any) -> list[str]:
+    """Logical ids referenced by a Ref/GetAtt list or value (`=name` for literals)."""
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            if "Ref" in item:
+                out.append(str(item["Ref"]))
+            elif "Fn::GetAtt" in item:
+                att = item["Fn::GetAtt"]
+                if isinstance(att, str):
+                    att = att.split(".", 1)
+                out.append(str(att[0] if isinstance(att, list) else att))
+        elif isinstance(item, str):
+            out.append("=" + item)  # a literal physical name
+    return out
