@@ -9,6 +9,13 @@ into `data/` by scripts/build_sam_templates.py), and managed policy names or ARN
 AWSLambdaBasicExecutionRole to a function's implicit role. Fixes add the statement to
 the first inline document of `Policies`, or a new `- Statement:` item, or a new
 `Policies` property.
+
+`Globals.Function` is merged into every function as the SAM translator does (its
+`GlobalProperties`): a scalar or intrinsic of the function replaces the global one, maps
+merge key by key, lists are the global items followed by the function's. Of the
+properties Globals supports, `PermissionsBoundary` and `RolePath` shape the implicit
+role; `Policies` and `Role` are not Globals properties (the transform rejects them),
+so they are never inherited.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from accessdenied.containers.base import (
 )
 from accessdenied.containers.cfnyaml import plan_in_node, written_statement
 from accessdenied.containers.cloudformation import (
+    KEY_SPANS,
     SPANS,
     TemplateResolver,
     base_arn,
@@ -53,10 +61,45 @@ from accessdenied.containers.yamledit import (
     render_flow,
 )
 
-__all__ = ["expand_policies", "is_sam", "policy_templates", "sam_bindings"]
+__all__ = [
+    "expand_policies",
+    "inherited_properties",
+    "is_sam",
+    "merge_globals",
+    "policy_templates",
+    "sam_bindings",
+]
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _ROLE_OWNERS = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+
+#: Globals section name of each role owner, and the role-relevant properties it may
+#: carry there (samtranslator/plugins/globals/globals.py `supported_properties`; the
+#: state machine's Globals support only PropagateTags).
+_GLOBALS_OF = {"AWS::Serverless::Function": "Function"}
+_ROLE_GLOBALS = ("PermissionsBoundary", "RolePath", "AssumeRolePolicyDocument")
+_INTRINSICS = frozenset(
+    {
+        "Ref",
+        "Condition",
+        "Fn::Base64",
+        "Fn::Cidr",
+        "Fn::FindInMap",
+        "Fn::GetAtt",
+        "Fn::GetAZs",
+        "Fn::If",
+        "Fn::ImportValue",
+        "Fn::Join",
+        "Fn::Select",
+        "Fn::Split",
+        "Fn::Sub",
+        "Fn::Transform",
+        "Fn::And",
+        "Fn::Equals",
+        "Fn::Not",
+        "Fn::Or",
+    }
+)
 
 #: AWS managed policy AWSLambdaBasicExecutionRole (attached to every implicit
 #: function role by SAM), as AWS publishes it.
@@ -65,6 +108,55 @@ _BASIC_EXECUTION = {
     "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
     "Resource": "*",
 }
+
+
+def _is_intrinsic(value: Any) -> bool:
+    keys = [k for k in value if k not in (SPANS, KEY_SPANS)]
+    return len(keys) == 1 and keys[0] in _INTRINSICS
+
+
+def merge_globals(global_value: Any, local_value: Any) -> Any:
+    """SAM's Globals merge of one property value (local: the resource's own).
+
+    Maps (not intrinsics) merge recursively, lists concatenate global + local, and any
+    other pair (scalars, intrinsics, differing types) keeps the local value.
+    """
+    g_map = isinstance(global_value, dict) and not _is_intrinsic(global_value)
+    l_map = isinstance(local_value, dict) and not _is_intrinsic(local_value)
+    if g_map and l_map:
+        merged = dict(global_value)
+        for key, value in local_value.items():
+            if key in (SPANS, KEY_SPANS):
+                continue
+            merged[key] = merge_globals(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(global_value, list) and isinstance(local_value, list):
+        return [*global_value, *local_value]
+    return local_value
+
+
+def inherited_properties(
+    data: Mapping[str, Any], rtype: str, props: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """(the role-relevant properties after the Globals merge, names taken from Globals)."""
+    out = {k: props[k] for k in _ROLE_GLOBALS if k in props}
+    section = _GLOBALS_OF.get(rtype)
+    globals_ = data.get("Globals")
+    if section is None or not isinstance(globals_, dict):
+        return out, ()
+    defaults = globals_.get(section)
+    if not isinstance(defaults, dict):
+        return out, ()
+    inherited: list[str] = []
+    for key in _ROLE_GLOBALS:
+        if key not in defaults:
+            continue
+        if key in props:
+            out[key] = merge_globals(defaults[key], props[key])
+        else:
+            out[key] = defaults[key]
+            inherited.append(key)
+    return out, tuple(inherited)
 
 
 def is_sam(data: Mapping[str, Any]) -> bool:
@@ -230,9 +322,12 @@ def sam_bindings(
                 references=refs,
             )
         )
-        boundary = _boundary(props.get("PermissionsBoundary"), resources_, r)
+        role_props, inherited = inherited_properties(data, rtype, props)
+        boundary = _boundary(role_props.get("PermissionsBoundary"), resources_, r)
         if boundary is not None:
             bdoc, bwhy = boundary
+            if "PermissionsBoundary" in inherited:
+                bwhy += " (inherited from Globals.Function)"
             out.append(
                 Binding(
                     kind="boundary",
