@@ -30,6 +30,7 @@ from accessdenied.policy.checks import conditions  # noqa: F401
 from accessdenied.policy.checks import principals  # noqa: F401
 from accessdenied.policy.checks import security  # noqa: F401
 from accessdenied.policy.checks import grammar  # noqa: F401
+from accessdenied.policy.checks import keys  # noqa: F401
 
 # isort: on
 from accessdenied.policy.checks._base import (

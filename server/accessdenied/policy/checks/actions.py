@@ -1,4 +1,4 @@
-"""Action checks: format, unknown services and actions, wildcards that match nothing."""
+"""Action checks: format, unknown services and actions, wildcards in actions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from accessdenied.policy.checks._base import (
     _f,
     _near_typo,
     _split_action,
+    _sx,
     check,
     expand_actions,
 )
@@ -128,4 +129,44 @@ def check_wildcard_nothing(ctx: Context) -> Iterator[Finding]:
                     n,
                     f'"{n.value}" matches no action, so this entry grants or denies '
                     "nothing",
+                )
+
+
+def _partial_wildcard(name: str) -> bool:
+    return name != "*" and ("*" in name or "?" in name)
+
+
+@check(
+    "wildcard-in-service-name",
+    "info",
+    'a wildcard inside the service name of an action or ARN ("*code*:Get*", '
+    '"arn:aws:*code*:...")',
+)
+def check_wildcard_service(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Wildcard in service name" (it matches look-alike services)."""
+    for st in ctx.doc.statements:
+        for n in _action_nodes(st):
+            service, sep, _ = n.value.partition(":")
+            if sep and _partial_wildcard(service) and "${" not in service:
+                yield _f(
+                    "wildcard-in-service-name",
+                    n,
+                    f'"{service}" in "{n.value}" has a wildcard in the service name: '
+                    "it can match other (and future) services with similar names; "
+                    "list the services",
+                )
+        for n in _sx(st, "Resource") + _sx(st, "NotResource"):
+            fields = n.value.split(":", 3)
+            if (
+                len(fields) >= 3
+                and fields[0] == "arn"
+                and _partial_wildcard(fields[2])
+                and "${" not in fields[2]
+            ):
+                yield _f(
+                    "wildcard-in-service-name",
+                    n,
+                    f'"{fields[2]}" in "{n.value}" has a wildcard in the service name: '
+                    "it can match other (and future) services with similar names; "
+                    "name the service",
                 )

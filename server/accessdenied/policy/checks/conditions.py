@@ -181,6 +181,8 @@ def check_condition_key(ctx: Context) -> Iterator[Finding]:
                 continue
             if cat.condition_key(name) is not None:
                 continue
+            if name.lower() == "aws:arn":
+                continue  # unsupported-global-condition-key says what to use
             # Keys of identity providers ("accounts.google.com:aud",
             # "token.actions.githubusercontent.com:sub") and saml:* live outside
             # the service catalog.

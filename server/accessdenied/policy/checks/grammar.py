@@ -227,6 +227,9 @@ def check_set_operator_single_valued(ctx: Context) -> Iterator[Finding]:
             qualifier = parse_operator(op.value)[0]
             if qualifier is None:
                 continue
+            prefix, _, claim = key.value.rpartition(":")
+            if claim.lower() == "aud" and "." in prefix:
+                continue  # an OIDC audience may be multivalued: confirm-audience-claim
             ck = cat.condition_key(key.value)
             if ck is None or ck.is_multivalued or not ck.type:
                 continue

@@ -66,6 +66,12 @@ def check_missing_principal(ctx: Context) -> Iterator[Finding]:
     return iter(())  # reported through the schema variants (schema.py)
 
 
+# IAM unique ids (IAM user guide, "IAM identifiers": unique ids): AIDA users, AROA
+# roles. IAM shows a trusted principal as its unique id once the user or role is
+# deleted; a policy that names one matches no principal re-created under that name.
+_UNIQUE_ID_RX = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")
+
+
 @check("malformed-principal", "error", "an AWS principal that is not an ARN or account")
 def check_principal_format(ctx: Context) -> Iterator[Finding]:
     for st in ctx.doc.statements:
@@ -77,6 +83,8 @@ def check_principal_format(ctx: Context) -> Iterator[Finding]:
                 v = n.value
                 if v == "*" or _ACCOUNT_RX.match(v) or _has_var(v):
                     continue
+                if _UNIQUE_ID_RX.match(v):
+                    continue  # principal-unique-id
                 if "*" in v or "?" in v:
                     yield _f(
                         "malformed-principal",
@@ -282,4 +290,31 @@ def check_redundant_trust_principal(ctx: Context) -> Iterator[Finding]:
                     n,
                     f'"{n.value}" is redundant: its role "{parent}" is already '
                     "trusted; remove the session principal",
+                )
+
+
+@check(
+    "principal-unique-id",
+    "warning",
+    "an IAM user or role unique id (AIDA..., AROA...) as a principal instead of its ARN",
+)
+def check_principal_unique_id(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Invalid role reference" / "Invalid user reference"."""
+    for st in ctx.doc.statements:
+        for key in ("Principal", "NotPrincipal"):
+            node = st.elements.get(key)
+            if not isinstance(node, JsonObject):
+                continue
+            for n in _strings(node.get("AWS")):
+                m = _UNIQUE_ID_RX.match(n.value)
+                if m is None:
+                    continue
+                kind = "user" if m[1] == "AIDA" else "role"
+                yield _f(
+                    "principal-unique-id",
+                    n,
+                    f'"{n.value}" is the unique id of an IAM {kind}: use the {kind} '
+                    "ARN (an id names one incarnation: a deleted and re-created "
+                    f"{kind} gets a new id, and the id in a trust or resource policy "
+                    "usually means the original was deleted)",
                 )

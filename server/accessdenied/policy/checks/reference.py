@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["AWS_CHECKS", "NON_CHECK_CODES", "NOT_COVERED", "render_markdown"]
+__all__ = [
+    "AWS_CHECKS",
+    "NON_CHECK_CODES",
+    "NOT_COVERED",
+    "RETIRED",
+    "render_markdown",
+]
 
 E, SW, W, S = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 
@@ -234,28 +240,54 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         SW,
         (
             "Deny with unsupported tag condition key for service",
+            "Deny NotAction with unsupported tag condition key for service",
             "Allow with unsupported tag condition key for service (suggestion)",
+            "Allow NotAction with unsupported tag condition key for service "
+            "(suggestion)",
         ),
     ),
+    "unsupported-global-condition-key": (
+        E,
+        (
+            "Unsupported global condition key",
+            "Deprecated global condition key (warning)",
+        ),
+    ),
+    "missing-paired-condition-key": (SW, ("Missing paired condition keys",)),
+    "unsupported-condition-key-service-principal": (
+        E,
+        ("Unsupported condition key for service principal",),
+    ),
+    "recommended-condition-key-service-principal": (
+        S,
+        ("Recommended condition key for service principal",),
+    ),
+    "irrelevant-condition-key": (S, ("Irrelevant condition key in policy",)),
+    "confirm-audience-claim": (S, ("Confirm audience claim type",)),
+    "invalid-service-principal-format": (E, ("Invalid service principal format",)),
+    "principal-unique-id": (W, ("Invalid role reference", "Invalid user reference")),
+    "wildcard-in-service-name": (S, ("Wildcard in service name",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of
 # ours reports yet: (finding type, name).
-NOT_COVERED: tuple[tuple[str, str], ...] = (
-    (E, "Invalid service principal format"),
-    (E, "SCP syntax error NotResource / action wildcard / allow condition"),
-    (E, "Unsupported condition key for service principal"),
-    (E, "Unsupported global condition key"),
-    (SW, "Deny NotAction with unsupported tag condition key for service"),
-    (SW, "Missing paired condition keys"),
-    (W, "Deprecated global condition key"),
-    (W, "Invalid role reference"),
-    (W, "Invalid user reference"),
-    (S, "Allow NotAction with unsupported tag condition key for service"),
-    (S, "Confirm audience claim type"),
-    (S, "Irrelevant condition key in policy"),
-    (S, "Recommended condition key for service principal"),
-    (S, "Wildcard in service name"),
+NOT_COVERED: tuple[tuple[str, str], ...] = ()
+
+# Access Analyzer checks of the June 2023 reference that describe a rule AWS has
+# since lifted, so reporting them would flag valid policies: (finding type, name,
+# why). AWS Organizations SCPs support the full IAM policy language since September
+# 2025 (Organizations user guide, "SCP syntax"; AWS security blog "AWS Organizations
+# service control policy now supports full IAM language"): conditions, resource ARNs
+# and NotAction in Allow statements, NotResource, wildcards anywhere in actions.
+RETIRED: tuple[tuple[str, str, str], ...] = tuple(
+    (E, name, "SCPs take the full IAM policy language since September 2025")
+    for name in (
+        "SCP syntax error action wildcard",
+        "SCP syntax error allow condition",
+        "SCP syntax error allow NotAction",
+        "SCP syntax error allow resource",
+        "SCP syntax error NotResource",
+    )
 )
 
 
@@ -299,6 +331,19 @@ def render_markdown() -> str:
         "|---|---|",
     ]
     out.extend(f"| {_TYPE_LABEL[t]} | {name} |" for t, name in NOT_COVERED)
+    if not NOT_COVERED:
+        out.append("| | (none) |")
+    out += [
+        "",
+        "## Access Analyzer checks not reported on purpose",
+        "",
+        "These checks of the 2023 reference describe rules AWS has since lifted;",
+        "reporting them would flag valid policies.",
+        "",
+        "| Finding type | Check | Why |",
+        "|---|---|---|",
+    ]
+    out.extend(f"| {_TYPE_LABEL[t]} | {name} | {why} |" for t, name, why in RETIRED)
     out.append("")
     return "\n".join(out)
 

@@ -345,6 +345,25 @@ def check_tag_key_service(ctx: Context) -> Iterator[Finding]:
         ]
         if not keys:
             continue
+        deny = st.effect == "Deny"
+        if st.elements.get("NotAction") is not None:
+            # "Deny/Allow NotAction with unsupported tag condition key for service":
+            # the actions NotAction leaves in include services without the key.
+            for key in keys:
+                yield _f(
+                    "tag-key-unsupported-service",
+                    key,
+                    f'NotAction with "{key.value}": the statement covers actions of '
+                    "services that do not support this key, so "
+                    + (
+                        "it never denies them"
+                        if deny
+                        else "it allows only the actions that do"
+                    )
+                    + "; list the actions with Action instead",
+                    "warning" if deny else None,
+                )
+            continue
         prefixes = sorted(
             {
                 v.partition(":")[0].lower()
@@ -352,7 +371,6 @@ def check_tag_key_service(ctx: Context) -> Iterator[Finding]:
                 if ":" in v and not any(c in v.partition(":")[0] for c in "*?$")
             }
         )
-        deny = st.effect == "Deny"
         for key in keys:
             fam = key.value.lower().split("/", 1)[0]
             missing = [
