@@ -237,54 +237,20 @@ def finish(
     )
 
 
-def _json_string_region(text: str, node: yaml.ScalarNode) -> tuple[str, list[int], str]:
-    """(the JSON text, file offset of each content line, the line indentation).
-
-    Literal block scalars (`|`, `|-`) and one-line single-quoted or plain scalars hold
-    JSON verbatim; other styles (double quotes with escapes, folded) are refused.
-    """
-    start, end = node.start_mark.index, node.end_mark.index
-    if node.style == "|":
-        first = text.index("\n", start) + 1
-        body = text[first:end]
-        lines = body.splitlines(keepends=True)
-        indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
-        indent = min(indents) if indents else 0
-        offsets, parts, pos = [], [], first
-        for line in lines:
-            offsets.append(pos + min(indent, len(line) - len(line.lstrip(" "))))
-            parts.append(line[min(indent, len(line) - len(line.lstrip(" "))) :])
-            pos += len(line)
-        return "".join(parts), offsets, " " * indent
-    raw = text[start:end]
-    if "\n" in raw:
-        raise NotEditable("the policy is a multi-line YAML string; edit it by hand")
-    if node.style == "'" and "''" not in raw:
-        return raw[1:-1], [start + 1], ""
-    if node.style is None:
-        return raw, [start], ""
-    raise NotEditable(
-        "the policy is a double-quoted JSON string (escaped); edit it by hand"
-    )
-
-
 def plan_json_string(text: str, node: yaml.ScalarNode, grant: Grant) -> Plan:
-    """A policy written as JSON inside a YAML string: JSON edits, mapped back."""
+    """A policy written as JSON inside a YAML string: JSON edits, mapped back.
+
+    Every string style is edited in place (`yamlscalar`): the JSON edit is planned on
+    the string's value, each edit lands where the text producing that part of the
+    value starts, and the inserted text is written in the scalar's style (escaped in
+    double quotes, continued at the block indentation in `|`/`>` blocks).
+    """
     from accessdenied.containers.jsontext import load_region, plan_json_grant
+    from accessdenied.containers.yamlscalar import encode, scalar_map
     from accessdenied.fixes.edits import apply_edits
 
-    content, offsets, indent = _json_string_region(text, node)
-    line_starts = [0]
-    for i, ch in enumerate(content):
-        if ch == "\n":
-            line_starts.append(i + 1)
-
-    def to_file(offset: int) -> int:
-        import bisect
-
-        line = bisect.bisect_right(line_starts, offset) - 1
-        return offsets[line] + (offset - line_starts[line])
-
+    m = scalar_map(text, node)
+    content = m.value
     edits, fkind, stmt, how = plan_json_grant(
         content,
         grant.kind,
@@ -295,24 +261,31 @@ def plan_json_string(text: str, node: yaml.ScalarNode, grant: Grant) -> Plan:
         condition=grant.condition,
     )
     before = load_region(content, (0, len(content)))
-    after = load_region(
-        apply_edits(content, edits), (0, len(apply_edits(content, edits)))
-    )
+    edited = apply_edits(content, edits)
+    after = load_region(edited, (0, len(edited)))
     file_edits = tuple(
         TextEdit(
-            to_file(e.start),
-            to_file(e.end),
-            e.new_text.replace("\n", "\n" + indent) if indent else e.new_text,
+            m.to_file(e.start), m.to_file(e.end), encode(e.new_text, m.style, m.indent)
         )
         for e in edits
     )
-    if "\n" in "".join(e.new_text for e in file_edits) and node.style != "|":
-        raise NotEditable("the new statement does not fit a one-line YAML string")
     new_text = apply_edits(text, file_edits)
-    root = compose(new_text)
+    try:
+        root = compose(new_text)
+    except EditError as exc:
+        raise NotEditable(
+            "the edited YAML string would not parse; edit it by hand"
+        ) from exc
     new_node = find_node(root, node.start_mark.index)
-    if not isinstance(new_node, yaml.ScalarNode) or json.loads(new_node.value) != after:
-        raise EditError("internal: the edited JSON string does not read back")
+    if (
+        not isinstance(new_node, yaml.ScalarNode)
+        or new_node.style != node.style
+        or _loads(new_node.value) != after
+    ):
+        raise NotEditable(
+            "the edited YAML string would not read back as the intended policy; "
+            "edit it by hand"
+        )
     return Plan(
         file_edits,
         fkind,
@@ -323,6 +296,13 @@ def plan_json_string(text: str, node: yaml.ScalarNode, grant: Grant) -> Plan:
         check_before=json.dumps(before),
         check_after=json.dumps(after),
     )
+
+
+def _loads(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
 
 
 def _child(node: yaml.Node, key: Any) -> yaml.Node:
