@@ -71,7 +71,7 @@ class EditError(ValueError):
 class Binding:
     """One policy document bound to a principal or resource by a container."""
 
-    kind: str  # identity | trust | resource | kms | boundary
+    kind: str  # identity | trust | resource | kms | boundary | managed
     target: str  # principal or resource ARN pattern (IAM wildcards)
     logical: str  # logical id / terraform address
     document: Mapping[str, Any] | None  # as evaluated: references resolved
@@ -85,6 +85,9 @@ class Binding:
     not_editable: str | None = None
     #: Literal ARN patterns of resources of the same file -> how to reference them.
     references: tuple[Reference, ...] = ()
+    #: A customer managed policy ARN (pattern) attached here whose document lives
+    #: elsewhere: the workspace index looks it up among its `managed` bindings.
+    attached: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["managed_policy", "managed_policy_name"]
+__all__ = [
+    "managed_policy",
+    "managed_policy_name",
+    "policy_path_name",
+    "same_policy_arn",
+]
 
 _ARN = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
 _NAME = re.compile(r"[\w+=,.@-]{1,128}")
@@ -51,3 +56,30 @@ def managed_policy(value: str) -> dict[str, Any] | None:
         return None
     doc = _policies().get(name)
     return json.loads(json.dumps(doc)) if isinstance(doc, dict) else None
+
+
+_POLICY_ARN = re.compile(r"arn:([^:]*):iam::([^:]*):policy/(.+)")
+
+
+def policy_path_name(arn: str) -> str | None:
+    """The `path/Name` part of a managed policy ARN (None when it is not one)."""
+    m = _POLICY_ARN.fullmatch(arn)
+    return m.group(3) if m else None
+
+
+def same_policy_arn(a: str, b: str) -> bool:
+    """Whether two managed policy ARN patterns (IAM wildcards) can name one policy.
+
+    Partition and account match when equal or either is a wildcard (`*` stands for
+    a deploy-time value); the path and name must match as patterns either way.
+    """
+    from accessdenied.containers.base import wildcard_match
+
+    ma, mb = _POLICY_ARN.fullmatch(a), _POLICY_ARN.fullmatch(b)
+    if ma is None or mb is None:
+        return False
+    for x, y in zip(ma.groups()[:2], mb.groups()[:2], strict=True):
+        if x != y and not (wildcard_match(x, y) or wildcard_match(y, x)):
+            return False
+    na, nb = ma.group(3), mb.group(3)
+    return wildcard_match(na, nb) or wildcard_match(nb, na)

@@ -10,7 +10,7 @@ names are labelled guesses.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,7 @@ def template_bindings(
         if rtype in ("AWS::IAM::Role", "AWS::IAM::User"):
             principals[logical] = _role_pattern(logical, res, r, str(rtype))
     managed_owners: dict[str, list[str]] = {}
+    by_arn = template_managed_policies(resources, r)
     for logical, res in resources.items():
         if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
             continue
@@ -179,9 +180,11 @@ def template_bindings(
         if res.get("Type") in ("AWS::IAM::Role", "AWS::IAM::User") and isinstance(
             props, dict
         ):
-            for item in props.get("ManagedPolicyArns") or []:
-                if isinstance(item, dict) and "Ref" in item:
-                    managed_owners.setdefault(str(item["Ref"]), []).append(logical)
+            attached = props.get("ManagedPolicyArns")
+            for item in attached if isinstance(attached, list) else []:
+                found = managed_in_template(item, resources, r, by_arn)
+                if found is not None:
+                    managed_owners.setdefault(found, []).append(logical)
     for logical, res in resources.items():
         if not isinstance(res, dict) or logical in (SPANS, KEY_SPANS):
             continue
@@ -212,7 +215,19 @@ def template_bindings(
                     f"trust policy of {rtype} {logical} in {path.name}",
                 )
             if "PermissionsBoundary" in props:
-                pass  # a managed policy ARN: the boundary document is elsewhere
+                _add_boundary(
+                    props["PermissionsBoundary"],
+                    r,
+                    by_arn,
+                    target,
+                    logical,
+                    rtype,
+                    path,
+                    add,
+                    span,
+                    out,
+                    refs,
+                )
             _add_aws_managed(
                 props.get("ManagedPolicyArns"),
                 r,
@@ -322,6 +337,135 @@ def template_bindings(
                 )
             )
     return out
+
+
+def template_managed_policies(
+    resources: Mapping[str, Any], r: TemplateResolver
+) -> dict[str, str]:
+    """ARN pattern -> logical id of every `AWS::IAM::ManagedPolicy` of the template."""
+    out: dict[str, str] = {}
+    for logical, res in resources.items():
+        if logical in (SPANS, KEY_SPANS) or not isinstance(res, dict):
+            continue
+        if res.get("Type") == "AWS::IAM::ManagedPolicy":
+            arn = r.arn(logical)
+            if arn:
+                out[arn] = logical
+    return out
+
+
+def managed_in_template(
+    value: Any,
+    resources: Mapping[str, Any],
+    r: TemplateResolver,
+    by_arn: Mapping[str, str],
+) -> str | None:
+    """The logical id of the template's ManagedPolicy a policy ARN value names.
+
+    `!Ref Policy` (Ref of an AWS::IAM::ManagedPolicy is its ARN), or an ARN string
+    (literal, `!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/Name`) whose
+    path and name are those of a ManagedPolicy of the template.
+    """
+    from accessdenied.containers.managed import same_policy_arn
+
+    value = strip_spans(value)
+    if isinstance(value, dict) and list(value) == ["Ref"]:
+        res = resources.get(str(value["Ref"]))
+        if isinstance(res, dict) and res.get("Type") == "AWS::IAM::ManagedPolicy":
+            return str(value["Ref"])
+    text = r.string(value)
+    if not text or ":policy/" not in text or ":iam::aws:policy/" in text:
+        return None
+    if "*" in text.split(":policy/", 1)[1]:
+        return None  # a name only the deploy knows (a parameter): it names nothing
+    for arn, logical in by_arn.items():
+        if same_policy_arn(arn, text):
+            return logical
+    return None
+
+
+def _add_boundary(
+    value: Any,
+    r: TemplateResolver,
+    by_arn: Mapping[str, str],
+    target: str,
+    logical: str,
+    rtype: str,
+    path: Path,
+    add: Callable[..., None],
+    span: Callable[..., Span2 | None],
+    out: list[Binding],
+    refs: tuple[Reference, ...],
+) -> None:
+    """A role's or user's PermissionsBoundary bound as kind `boundary`.
+
+    A ManagedPolicy of the template is bound where it is written (editable: a
+    denial the boundary decides is fixed there); an AWS managed policy is evaluated
+    from the shipped documents and never edited; any other ARN is recorded with
+    no document (looked up in the workspace, else stated as not evaluated).
+    """
+    from accessdenied.containers.managed import managed_policy, managed_policy_name
+
+    found = managed_in_template(value, r.resources, r, by_arn)
+    owner = f"permissions boundary of {rtype} {logical}"
+    if found is not None:
+        props = r.resources[found].get("Properties") or {}
+        add(
+            "boundary",
+            target,
+            found,
+            props.get("PolicyDocument"),
+            span(found, "PolicyDocument"),
+            f"{owner}: AWS::IAM::ManagedPolicy {found} in {path.name}",
+        )
+        return
+    arn = r.string(strip_spans(value))
+    sp = span(logical, "PermissionsBoundary")
+    locked = ""
+    if not arn or "*" in arn.split(":policy/", 1)[-1] or ":policy/" not in arn:
+        why = f"{owner} in {path.name} does not resolve to a policy ARN ({arn or '?'})"
+        document = None
+        embed = "managed-ref"
+    elif ":iam::aws:policy/" in arn:
+        name = managed_policy_name(arn) or arn
+        document = managed_policy(arn)
+        embed = "aws-managed"
+        why = f"{owner} in {path.name}: AWS managed policy {name}" + (
+            ""
+            if document is not None
+            else " (unknown to the shipped AWS managed policies: not evaluated)"
+        )
+        locked = (
+            f"the permissions boundary is the AWS managed policy {name}, which AWS "
+            "owns and nobody can edit: allowing this call needs a customer managed "
+            "boundary that allows it"
+        )
+    else:
+        document = None
+        embed = "managed-ref"
+        why = f"{owner} in {path.name}: customer managed policy {arn}"
+    out.append(
+        Binding(
+            kind="boundary",
+            target=target,
+            logical=logical,
+            document=document,
+            span=sp,
+            file=path,
+            origin="cloudformation",
+            embed=embed,
+            confidence="inferred",
+            reason=why,
+            not_editable=(
+                locked
+                if embed == "aws-managed"
+                else f"{arn or 'the boundary'} is not in the workspace: "
+                "its document is unknown"
+            ),
+            references=refs,
+            attached=arn if embed == "managed-ref" and arn else None,
+        )
+    )
 
 
 def _add_aws_managed(
