@@ -29,6 +29,7 @@ from accessdenied.policy.checks.conditions import (
     _condition_blocks,
     parse_operator,
 )
+from accessdenied.policy.checks.security import _grants, _on_every
 from accessdenied.policy.jsonpos import JsonArray, JsonNode, JsonObject, JsonString
 from accessdenied.policy.model import Finding, Severity, Statement
 from accessdenied.policy.yamlpos import IntrinsicString
@@ -615,19 +616,25 @@ def check_service_principal(ctx: Context) -> Iterator[Finding]:
     "iam:CreateServiceLinkedRole allowed on every resource",
 )
 def check_create_slr(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Create SLR with ...": the role for any service.
+
+    Star in action or resource, NotAction, NotResource.
+    """
     for st in ctx.doc.statements:
         if not _allow(st) or "iam:awsservicename" in _condition_keys(st):
             continue
         if "*" not in _vx(st, "Resource") and st.elements.get("NotResource") is None:
             continue
-        for n in _sx(st, "Action"):
-            if n.value.lower() == "iam:createservicelinkedrole":
-                yield _f(
-                    "create-slr-wildcard",
-                    n,
-                    "iam:CreateServiceLinkedRole on every resource: limit it with an "
-                    "iam:AWSServiceName condition or the role ARNs",
-                )
+        found = _grants(st, "iam:CreateServiceLinkedRole")
+        if found is None:
+            continue
+        node, what = found
+        yield _f(
+            "create-slr-wildcard",
+            node,
+            f"{what} {_on_every(st, 'service-linked role')}: limit it with an "
+            "iam:AWSServiceName condition or the role ARNs",
+        )
 
 
 @check("old-version", "info", "Version 2008-10-17: no policy variables")

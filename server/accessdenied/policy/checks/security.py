@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from accessdenied.policy.jsonpos import (
+    JsonNode,
     JsonObject,
     JsonString,
 )
 from accessdenied.policy.model import (
     Finding,
+    Statement,
 )
 
 if TYPE_CHECKING:
@@ -33,34 +35,47 @@ from accessdenied.policy.checks.resources import (
 )
 
 
+def _grants(st: Statement, action: str) -> tuple[JsonNode, str] | None:
+    """Where an Allow statement grants `action`, with words for the message.
+
+    An Action entry that matches it ("*" included), or the NotAction key when no
+    NotAction entry excludes it.
+    """
+    for n in _sx(st, "Action"):
+        if (n.value == "*" or _may_be_iam(n.value)) and _glob(n.value, action, True):
+            return n, f'"{n.value}" allows {action}'
+    if st.elements.get("NotAction") is not None and not any(
+        _glob(v, action, True) for v in _vx(st, "NotAction")
+    ):
+        return _key_node(st, "NotAction"), f"NotAction with Allow includes {action}"
+    return None
+
+
+def _on_every(st: Statement, what: str) -> str:
+    if "*" in _vx(st, "Resource"):
+        return f"on every {what}"
+    return f"on every {what} NotResource leaves out"
+
+
 @check("passrole-wildcard", "warning", "iam:PassRole allowed on every role")
 def check_passrole(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Pass role with ...": any combination that passes every role.
+
+    Star in action or resource, NotAction, NotResource.
+    """
     for st in ctx.doc.statements:
         if not _allow(st) or not _resource_star(st):
             continue
-        node = st.elements.get("Action")
-        for n in _strings(node):
-            if (
-                n.value != "*"
-                and _may_be_iam(n.value)
-                and _glob(n.value, "iam:PassRole", True)
-            ):
-                yield _f(
-                    "passrole-wildcard",
-                    n,
-                    f'"{n.value}" allows iam:PassRole on every role: any service can '
-                    "then act with any role's permissions; list the role ARNs instead",
-                )
-                break
-        if st.elements.get("NotAction") is not None and "iam:passrole" not in {
-            v.lower() for v in _vx(st, "NotAction")
-        }:
-            yield _f(
-                "passrole-wildcard",
-                _key_node(st, "NotAction"),
-                "NotAction with Allow on every resource includes iam:PassRole on every "
-                "role",
-            )
+        found = _grants(st, "iam:PassRole")
+        if found is None:
+            continue
+        node, what = found
+        yield _f(
+            "passrole-wildcard",
+            node,
+            f"{what} {_on_every(st, 'role')}: any service can then act with any "
+            "role's permissions; list the role ARNs instead",
+        )
 
 
 def _allow_with(
