@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from accessdenied import safeio
+from accessdenied.globmatch import wildcard_fullmatch
 
 CONFIG_FILE = ".accessdenied.toml"
 PYPROJECT = "pyproject.toml"
@@ -272,6 +273,59 @@ def load_config(root: Path) -> WorkspaceConfig:
     if path is None:
         return WorkspaceConfig(base=root.resolve())
     return read_config_file(path)
+
+
+#: A CloudFormation-generated IAM name pattern: `<head>:role/[path/]*-<LogicalId>-*`.
+_GENERATED = re.compile(
+    r"(arn:[^:]*:iam::[^:]*:(?:role|user)/)((?:[^*?]*/)?)\*-([A-Za-z0-9]+)-\*"
+)
+_IAM_ARN = re.compile(r"(arn:[^:]*:iam::[^:]*:(?:role|user)/)((?:.*/)?)([^/]+)")
+#: `<stack part>-<logical id part>-<suffix>` of a deployed generated name.
+_DEPLOYED = re.compile(r"(.+)-([A-Za-z0-9]+)-([A-Za-z0-9]{12,13})")
+#: IAM role and user names are at most 64 characters.
+IAM_NAME_MAX = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _generated_parts(target: str) -> tuple[str, str, str] | None:
+    m = _GENERATED.fullmatch(target)
+    return None if m is None else (m.group(1), m.group(2), m.group(3))
+
+
+def generated_name_matches(target: str, arn: str) -> bool:
+    """Whether a deployed role/user ARN is the generated name of a template resource.
+
+    CloudFormation names a role without `RoleName` `<stack>-<LogicalId>-<suffix>`
+    (SAM's implicit function role: `<stack>-<LogicalId>Role-<suffix>`). Past IAM's 64
+    characters it cuts the stack name and the logical id and keeps the random suffix
+    (`serverlessrepo-SecretsM-SecretsManagerRDSPostgreSQ-1ZF0BAQX60F1V`), so a
+    64-character name whose middle part is a prefix of the logical id is that resource.
+    A session's role ARN carries no path, so the template's `Path`/`RolePath` is only
+    compared when the ARN has one.
+    """
+    t = _generated_parts(target)
+    a = _IAM_ARN.fullmatch(arn)
+    if t is None or a is None:
+        return False
+    t_head, t_path, logical = t
+    a_head, a_path, name = a.groups()
+    if not wildcard_fullmatch(t_head, a_head):
+        return False
+    if a_path and a_path.strip("/") != t_path.strip("/"):
+        return False
+    if wildcard_fullmatch(f"*-{logical}-*", name):
+        return True
+    if len(name) != IAM_NAME_MAX:
+        return False
+    d = _DEPLOYED.fullmatch(name)
+    return d is not None and logical.startswith(d.group(2))
+
+
+def target_matches(target: str, forms: Sequence[str]) -> bool:
+    """Whether a binding's principal pattern names one of a principal's ARN forms."""
+    if any(wildcard_fullmatch(t, f) for t in target_forms(target) for f in forms):
+        return True
+    return "*-" in target and any(generated_name_matches(target, f) for f in forms)
 
 
 def target_forms(target: str) -> tuple[str, ...]:

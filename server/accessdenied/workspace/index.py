@@ -30,7 +30,7 @@ from accessdenied.workspace.config import (
     ConfigError,
     WorkspaceConfig,
     load_config,
-    target_forms,
+    target_matches,
 )
 from accessdenied.workspace.discovery import (
     discover,
@@ -281,7 +281,7 @@ class WorkspaceIndex:
             if r.kind in ("identity", "boundary", "session", "trust")
             and (kind is None or r.kind == kind)
             and r.target is not None
-            and any(arn_matches(t, f) for t in target_forms(r.target) for f in forms)
+            and target_matches(r.target, forms)
         ]
         found.extend(self._naming(forms, kind))
         return _rank(found)
