@@ -12,7 +12,8 @@ their ARN patterns so a fix can write `!GetAtt Orders.Arn` instead of a literal.
 
 Modules: `template` (reading, spans), `resolver` (intrinsics, ARN formats),
 `references` (the template's resources as references), `bindings` (policy-bearing
-properties -> bindings), `jsonedit` (the `cfn-json` container). Importing this package
+properties -> bindings), `jsonedit` (the `cfn-json` container), `newpolicy` (a new
+inline policy on a JSON role or user without one). Importing this package
 registers the `cfn-json` container and the `cloudformation` locator.
 """
 
@@ -26,6 +27,9 @@ from accessdenied.containers.cloudformation.bindings import (
     template_bindings,
 )
 from accessdenied.containers.cloudformation.jsonedit import CfnJsonContainer
+from accessdenied.containers.cloudformation.newpolicy import (
+    NewJsonInlinePolicyContainer,
+)
 from accessdenied.containers.cloudformation.references import (
     acyclic_references,
     base_arn,
@@ -56,6 +60,7 @@ __all__ = [
     "RESOURCE_POLICIES",
     "SPANS",
     "CfnJsonContainer",
+    "NewJsonInlinePolicyContainer",
     "TemplateError",
     "TemplateResolver",
     "acyclic_references",
@@ -76,4 +81,5 @@ __all__ = [
 ]
 
 register(("cfn-json",), CfnJsonContainer())
+register(("cfn-json-new-inline-policy",), NewJsonInlinePolicyContainer())
 register_locator("cloudformation", cloudformation_bindings)

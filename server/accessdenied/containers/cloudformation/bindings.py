@@ -303,39 +303,60 @@ def template_bindings(
                 f"key policy of AWS::KMS::Key {logical} in {path.name} (key id unknown "
                 "until deployed)",
             )
-    if embed == "cfn-yaml":
-        # A role or user with no policy document in the template: the fix adds an
-        # inline policy (`Policies:`) to its Properties.
-        with_docs = {(b.target, b.kind) for b in out if b.embed != "aws-managed"}
-        res_spans = resources.get(SPANS) if isinstance(resources, dict) else None
-        for logical, target in principals.items():
-            if (target, "identity") in with_docs:
-                continue
-            res = resources[logical]
-            props = res.get("Properties")
+    # A role or user with no policy document in the template: the fix adds an inline
+    # policy (`Policies`) to its Properties. AWS managed policies never take the fix.
+    with_docs = {
+        (b.target, b.kind) for b in out if b.embed not in ("aws-managed", "managed-ref")
+    }
+    managed_notes = {
+        b.logical: b.reason
+        for b in out
+        if b.embed == "aws-managed" and b.kind == "identity"
+    }
+    res_spans = resources.get(SPANS) if isinstance(resources, dict) else None
+    for logical, target in principals.items():
+        if (target, "identity") in with_docs:
+            continue
+        res = resources[logical]
+        props = res.get("Properties")
+        if not isinstance(props, dict):
+            continue
+        if spans_of is not None:
+            sp = spans_of(("Resources", logical, "Properties"))
+            new_embed = "cfn-json-new-inline-policy"
+        else:
             spans = res.get(SPANS)
             sp = spans.get("Properties") if isinstance(spans, dict) else None
-            if not isinstance(props, dict) or sp is None or res_spans is None:
+            new_embed = "cfn-new-inline-policy"
+            if res_spans is None:
                 continue
-            out.append(
-                Binding(
-                    kind="identity",
-                    target=target,
-                    logical=logical,
-                    document={"Version": "2012-10-17", "Statement": []},
-                    span=(int(sp[0]), int(sp[1])),
-                    file=path,
-                    origin="cloudformation",
-                    embed="cfn-new-inline-policy",
-                    confidence="guess" if "*" in target.split("/")[-1] else "inferred",
-                    reason=(
-                        f"{res.get('Type')} {logical} in {path.name} has no policy "
-                        "document in the template (a new inline policy is added; "
-                        "managed policies it may have are not in the workspace)"
-                    ),
-                    references=refs,
-                )
+        if sp is None:
+            continue
+        others = (
+            "its AWS managed policies ("
+            + managed_notes[logical].split(": ", 1)[-1]
+            + ") are evaluated, never edited"
+            if logical in managed_notes
+            else "managed policies it may have elsewhere are looked up in the workspace"
+        )
+        out.append(
+            Binding(
+                kind="identity",
+                target=target,
+                logical=logical,
+                document={"Version": "2012-10-17", "Statement": []},
+                span=(int(sp[0]), int(sp[1])),
+                file=path,
+                origin="cloudformation",
+                embed=new_embed,
+                confidence="guess" if "*" in target.split("/")[-1] else "inferred",
+                reason=(
+                    f"{res.get('Type')} {logical} in {path.name} has no policy "
+                    f"document in the template (a new inline policy is added; {others})"
+                ),
+                references=refs,
             )
+        )
     return out
 
 
