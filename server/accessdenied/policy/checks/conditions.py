@@ -378,3 +378,71 @@ def check_null_with_qualifier(ctx: Context) -> Iterator[Finding]:
                     f"drop {qualifier}: (it makes the test hard to read and easy to "
                     "get wrong)",
                 )
+
+
+@check(
+    "condition-key-case-duplicate",
+    "error",
+    "one condition key written twice with different case in one operator block",
+)
+def check_condition_key_case(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Duplicate keys with different case".
+
+    Key names are not case-sensitive: the two entries are one key tested twice.
+    """
+    for st in ctx.doc.statements:
+        cond = st.elements.get("Condition")
+        if not isinstance(cond, JsonObject):
+            continue
+        for om in cond.members:
+            if not isinstance(om.value, JsonObject) or len(om.value.members) < 2:
+                continue
+            seen: dict[str, str] = {}
+            for km in om.value.members:
+                name = km.key.value
+                first = seen.setdefault(name.lower(), name)
+                if first != name:
+                    yield _f(
+                        "condition-key-case-duplicate",
+                        km.key,
+                        f'"{name}" repeats "{first}" in {om.key.value} with different '
+                        "case: condition key names are not case-sensitive; merge the "
+                        "values under one key",
+                    )
+
+
+# Keys whose values are Region codes (IAM user guide: aws:RequestedRegion; EC2:
+# ec2:Region). The shape of every partition's Region codes (us-east-1,
+# us-gov-west-1, cn-north-1, us-iso-east-1, eu-isoe-west-1).
+_REGION_KEYS = frozenset({"aws:requestedregion", "ec2:region"})
+_REGION_VALUE_RX = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+
+
+@check(
+    "invalid-region-value",
+    "error",
+    "an aws:RequestedRegion (or ec2:Region) value that is not a Region code",
+)
+def check_region_value(ctx: Context) -> Iterator[Finding]:
+    """Access Analyzer "Invalid Region": the condition never matches a real Region."""
+    for st in ctx.doc.statements:
+        for op, base, key, vals in _condition_blocks(st):
+            if (
+                key.value.lower() not in _REGION_KEYS
+                or _FAMILIES.get(base or "") != "String"
+            ):
+                continue
+            like = "Like" in (base or "")
+            for n in vals.items if isinstance(vals, JsonArray) else (vals,):
+                if not isinstance(n, JsonString) or _has_var(n.value):
+                    continue
+                v = n.value.lower() if "IgnoreCase" in (base or "") else n.value
+                if like and any(c in v for c in "*?"):
+                    continue
+                if not _REGION_VALUE_RX.match(v):
+                    yield _f(
+                        "invalid-region-value",
+                        n,
+                        f'"{n.value}" is not an AWS Region code (for example '
+                        f'"us-east-1"): {op.value} on {key.value} never matches it',
+                    )

@@ -70,7 +70,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "missing-version": (W, ("Missing version",)),
     "invalid-version": (E, ("Invalid version",)),
     "variable-unsupported-version": (E, ("Variable unsupported in version",)),
-    "duplicate-key": (E, ("Duplicate keys with different case",)),
+    "duplicate-key": ("", ()),
     "duplicate-sid": (E, ("Unique Sids required", "Unique Sids recommended")),
     "invalid-effect": (E, ("Invalid effect",)),
     "empty-array": (
@@ -98,7 +98,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "malformed-arn": (E, ("Missing ARN field", "Invalid ARN resource")),
     "arn-invalid-partition": (E, ("Invalid partition", "Invalid ARN prefix")),
     "arn-invalid-service": (E, ("Invalid ARN service case",)),
-    "arn-invalid-region": (E, ("Invalid ARN Region", "Invalid Region")),
+    "arn-invalid-region": (E, ("Invalid ARN Region",)),
     "arn-invalid-account": (E, ("Invalid ARN account",)),
     "action-resource-mismatch": (E, ("Unsupported resource ARN in policy",)),
     "invalid-condition-operator": (
@@ -271,6 +271,8 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "invalid-service-principal-format": (E, ("Invalid service principal format",)),
     "principal-unique-id": (W, ("Invalid role reference", "Invalid user reference")),
     "wildcard-in-service-name": (S, ("Wildcard in service name",)),
+    "condition-key-case-duplicate": (E, ("Duplicate keys with different case",)),
+    "invalid-region-value": (E, ("Invalid Region",)),
 }
 
 # Access Analyzer checks (June 2023 reference plus later additions) that no code of

@@ -30,6 +30,7 @@ from accessdenied.policy.checks._base import (
     _vx,
     check,
 )
+from accessdenied.policy.checks.principals import _WEB_IDENTITY_DOMAINS
 from accessdenied.policy.checks.resources import (
     _ACCOUNT_RX,
 )
@@ -231,18 +232,26 @@ def check_cross_account_trust(ctx: Context) -> Iterator[Finding]:
     "a GitHub/OIDC web-identity trust without a subject condition",
 )
 def check_oidc_trust(ctx: Context) -> Iterator[Finding]:
-    """GitHub Actions OIDC trust must pin `token.actions.githubusercontent.com:sub`.
+    """A web-identity trust must test the provider's own claims.
 
-    Without it, any repository on GitHub can assume the role (Access Analyzer:
-    "Missing github repo condition key").
+    GitHub Actions must pin `token.actions.githubusercontent.com:sub` (else any
+    repository on GitHub can assume the role: Access Analyzer "Missing github repo
+    condition key"); any other OIDC provider needs a condition key with its prefix
+    ("Missing condition key for oidc principal").
     """
     for st in ctx.doc.statements:
         principal = st.elements.get("Principal")
         if not _allow(st) or not isinstance(principal, JsonObject):
             continue
         for n in _strings(principal.get("Federated")):
-            provider = n.value.rsplit("oidc-provider/", 1)[-1]
-            if provider != "token.actions.githubusercontent.com":
+            v = n.value
+            if "oidc-provider/" in v:
+                provider = v.rsplit("oidc-provider/", 1)[-1]
+            elif v.lower() in _WEB_IDENTITY_DOMAINS:
+                provider = v.lower()
+            else:
+                continue  # SAML providers and malformed values: other checks
+            if not provider or "${" in provider:
                 continue
             keys: set[str] = set()
             cond = st.elements.get("Condition")
@@ -250,13 +259,22 @@ def check_oidc_trust(ctx: Context) -> Iterator[Finding]:
                 for block in cond.members:
                     if isinstance(block.value, JsonObject):
                         keys.update(m.key.value.lower() for m in block.value.members)
-            if f"{provider}:sub" not in keys:
+            if provider == "token.actions.githubusercontent.com":
+                if f"{provider}:sub" not in keys:
+                    yield _f(
+                        "oidc-trust-without-subject",
+                        n,
+                        "any GitHub repository can assume this role: add a condition "
+                        f'on "{provider}:sub" (for example '
+                        '"repo:my-org/my-repo:ref:refs/heads/main")',
+                    )
+            elif not any(k.startswith(provider.lower() + ":") for k in keys):
                 yield _f(
                     "oidc-trust-without-subject",
                     n,
-                    "any GitHub repository can assume this role: add a condition on "
-                    f'"{provider}:sub" (for example '
-                    '"repo:my-org/my-repo:ref:refs/heads/main")',
+                    f'any identity "{provider}" issues a token to can assume this '
+                    f'role: add a condition on "{provider}:aud" (the client id) '
+                    f'and "{provider}:sub"',
                 )
 
 
