@@ -33,6 +33,7 @@ from accessdenied.policy.checks._base import (
     _vx,
     check,
 )
+from accessdenied.policy.checks.resources import _REGION_RX
 
 _FAMILIES: Mapping[str, str] = {
     **{
@@ -412,10 +413,9 @@ def check_condition_key_case(ctx: Context) -> Iterator[Finding]:
 
 
 # Keys whose values are Region codes (IAM user guide: aws:RequestedRegion; EC2:
-# ec2:Region). The shape of every partition's Region codes (us-east-1,
-# us-gov-west-1, cn-north-1, us-iso-east-1, eu-isoe-west-1).
+# ec2:Region), checked against the shape of every partition's Region codes
+# (resources._REGION_RX).
 _REGION_KEYS = frozenset({"aws:requestedregion", "ec2:region"})
-_REGION_VALUE_RX = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 
 
 @check(
@@ -439,7 +439,7 @@ def check_region_value(ctx: Context) -> Iterator[Finding]:
                 v = n.value.lower() if "IgnoreCase" in (base or "") else n.value
                 if like and any(c in v for c in "*?"):
                     continue
-                if not _REGION_VALUE_RX.match(v):
+                if not _REGION_RX.match(v):
                     yield _f(
                         "invalid-region-value",
                         n,

@@ -620,6 +620,8 @@ def check_create_slr(ctx: Context) -> Iterator[Finding]:
 
     Star in action or resource, NotAction, NotResource.
     """
+    if ctx.policy_type in ("scp", "rcp"):
+        return  # an SCP or RCP Allow grants nothing
     for st in ctx.doc.statements:
         if not _allow(st) or "iam:awsservicename" in _condition_keys(st):
             continue

@@ -79,11 +79,20 @@ _PAIRED: Mapping[str, tuple[str, ...]] = {
     "without aws:Ec2InstanceSourceVpc)",
 )
 def check_paired_keys(ctx: Context) -> Iterator[Finding]:
+    """An Allow needs the partner in the same Condition (both must match).
+
+    A Deny may test it in another Deny statement: AWS's own aws:Ec2InstanceSourceVpc
+    / aws:Ec2InstanceSourcePrivateIPv4 example denies each mismatch separately.
+    """
+    deny_keys: set[str] = set()
+    for st in ctx.doc.statements:
+        if st.effect == "Deny":
+            deny_keys |= _keys(st)
     for st in ctx.doc.statements:
         blocks = _condition_blocks(st)
         if not blocks:
             continue
-        names = _keys(st)
+        names = deny_keys if st.effect == "Deny" else _keys(st)
         for _op, _base, key, _vals in blocks:
             partners = _PAIRED.get(key.value.lower())
             if partners is None or any(p.lower() in names for p in partners):
@@ -94,7 +103,11 @@ def check_paired_keys(ctx: Context) -> Iterator[Finding]:
                 f'"{key.value}" alone is overly permissive: private IP addresses '
                 "repeat across VPCs and accounts; add "
                 + " or ".join(partners)
-                + " to the same Condition",
+                + (
+                    " (in this or another Deny statement)"
+                    if st.effect == "Deny"
+                    else " to the same Condition"
+                ),
             )
 
 
@@ -268,7 +281,7 @@ def check_audience_claim(ctx: Context) -> Iterator[Finding]:
 # Condition keys whose values are service principals, and the format each takes
 # (Access Analyzer "Invalid service principal format"; kms:ViaService names the
 # Regional endpoint: "service-name.AWS_region.amazonaws.com").
-_SP_SUFFIX = r"\.(?:amazonaws\.com(?:\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)"
+_SP_SUFFIX = r"\.(?:amazonaws\.com(?:\.cn)?|amazonaws\.eu|c2s\.ic\.gov|sc2s\.sgov\.gov)"
 _SP_RX = re.compile(rf"^[a-z0-9*?][a-z0-9.*?-]*{_SP_SUFFIX}$")
 _VIA_RX = re.compile(rf"^[a-z0-9*?][a-z0-9*?-]*\.[a-z0-9*?-]+{_SP_SUFFIX}$")
 # A value with wildcards ("ec2.*", "ec2.amazonaws.com*") may hide the suffix: only

@@ -41,7 +41,9 @@ _PARTITIONS = {
 }
 
 
-_REGION_RX = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}$")
+# Region codes of every partition: us-east-1, us-gov-west-1, cn-north-1,
+# us-iso-east-1, eu-isoe-west-1, eusc-de-east-1 (AWS European Sovereign Cloud).
+_REGION_RX = re.compile(r"^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$")
 
 
 _ACCOUNT_RX = re.compile(r"^\d{12}$")

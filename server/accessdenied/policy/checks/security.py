@@ -64,6 +64,8 @@ def check_passrole(ctx: Context) -> Iterator[Finding]:
 
     Star in action or resource, NotAction, NotResource.
     """
+    if ctx.policy_type in ("scp", "rcp"):
+        return  # an SCP or RCP Allow grants nothing
     for st in ctx.doc.statements:
         if not _allow(st) or not _resource_star(st):
             continue
