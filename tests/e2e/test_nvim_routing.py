@@ -195,11 +195,6 @@ def test_nvim_denial_and_first_fix_name_the_deciding_document(
 CODECS = {"utf-16": ("utf-16-le", 2), "utf-8": ("utf-8", 1), "utf-32": ("utf-32-le", 4)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: denials in unopened logs carry code-point columns whatever the "
-    "negotiated position encoding (start 117 where UTF-16 needs 119)",
-)
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
 def test_nvim_unopened_log_columns_follow_position_encoding(
     encoding: str, tmp_path: Path

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lsprotocol import types
 from pygls import uris
@@ -70,6 +70,14 @@ def column_from_units(line_text: str, units: int, encoding: str = UTF16) -> int:
 LineText = Callable[[int], "str | None"]
 
 
+class LineSource(Protocol):
+    """What ranges are measured against: a `LineIndex`, or a few lines read from disk."""
+
+    def line_text(self, line: int) -> str | None:
+        """The text of 1-based `line` (None when unknown: columns count code points)."""
+        ...
+
+
 def to_lsp_position(
     pos: Pos, line_text: str | None = None, encoding: str = UTF16
 ) -> types.Position:
@@ -83,7 +91,7 @@ def to_lsp_position(
 
 
 def to_lsp_range(
-    span: Span, index: LineIndex | None = None, encoding: str = UTF16
+    span: Span, index: LineSource | None = None, encoding: str = UTF16
 ) -> types.Range:
     """A core `Span` as an LSP range, measured against `index` when given."""
     if index is None:
@@ -302,7 +310,7 @@ def table_cell(text: object) -> str:
 
 
 def to_lsp_location(
-    uri: str, span: Span, index: LineIndex | None = None, encoding: str = UTF16
+    uri: str, span: Span, index: LineSource | None = None, encoding: str = UTF16
 ) -> types.Location:
     return types.Location(uri=uri, range=to_lsp_range(span, index, encoding))
 

@@ -152,7 +152,7 @@ def read_index(path: str, read_text: ReadText) -> LineIndex | None:
 
 def denial_diagnostic(
     exp: Explanation,
-    doc_index: LineIndex | None,
+    doc_index: convert.LineSource | None,
     encoding: str,
     source_uri: str,
     policy_indexes: dict[str, LineIndex | None],
@@ -204,7 +204,7 @@ def policy_diagnostic(
     encoding: str,
     source_uri: str,
     source_label: str,
-    source_index: LineIndex | None,
+    source_index: convert.LineSource | None,
 ) -> types.Diagnostic | None:
     """The "was denied" diagnostic on the policy that should grant (or denies) it."""
     target = exp.target

@@ -28,7 +28,7 @@ from accessdenied.lsp.server import (
     path_to_uri,
     uri_to_path,
 )
-from accessdenied.lsp.services import LogWatcher, WatchedLog
+from accessdenied.lsp.services import LogLines, LogWatcher, WatchedLog
 
 if TYPE_CHECKING:
     from accessdenied.denials.model import Denial
@@ -117,9 +117,16 @@ def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
     if reset:
         # Lines as the editor counts them (a lone `\r` ends a line too).
         entry.tail = LogTail(entry.path, lsp_lines=True)
+        entry.lines = LogLines()
     new = list(entry.tail.poll())
     entry.stat = now
     return new, reset
+
+
+def _read_lines(entry: WatchedLog, limit: int) -> None:
+    """Keep the last `limit` denials and read the lines they sit on (worker thread)."""
+    entry.denials = entry.denials[-limit:]
+    entry.lines = entry.lines.updated(entry.path, entry.denials)
 
 
 async def rescan_file(ls: AccessDeniedServer, path: Path) -> None:
@@ -145,15 +152,19 @@ async def rescan_file(ls: AccessDeniedServer, path: Path) -> None:
             return
         if not new and not reset and uri in ls.sources:
             return
-        denials = ([] if reset else entry.denials) + new
-        limit = max(ls.settings.logs.max_diagnostics, 1)
-        entry.denials = denials[-limit:]
+        entry.denials = ([] if reset else entry.denials) + new
+        limit = max(ls.settings_for(uri).logs.max_diagnostics, 1)
+        try:
+            await ls.in_thread(_read_lines, entry, limit)
+        except Exception:
+            logger.exception("reading the lines of %s failed", path)
         if not entry.denials and uri not in ls.sources:
             return
         source = DenialSource(
             uri=uri,
             label=diagnostics.relative(ls, path),
             denials=list(entry.denials),
+            index=entry.lines,
         )
         ls.sources[uri] = source
         await diagnostics.publish_source(ls, source)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accessdenied import safeio
 from accessdenied.lsp.settings import Settings
 from accessdenied.text import LineIndex
 
 if TYPE_CHECKING:
     from accessdenied.denials.model import Denial
+    from accessdenied.lsp.convert import LineSource
     from accessdenied.workspace import WorkspaceIndex
 
 #: Terminal buffers keep this many lines; a "line" longer than MAX_PENDING is flushed.
@@ -82,7 +85,7 @@ class DenialSource:
     uri: str
     label: str
     denials: list[Denial] = field(default_factory=list)
-    index: LineIndex | None = None
+    index: LineSource | None = None
     version: int | None = None
 
 
@@ -121,6 +124,95 @@ class SettingsService:
         return iter(list(self.by_folder.items()))
 
 
+#: Line breaks as LSP counts them (and as `LogTail(lsp_lines=True)` numbers lines).
+_BREAK = re.compile(rb"\r\n?|\n")
+_READ_CHUNK = 1 << 20
+#: A "line" longer than this is not read further (its columns count code points).
+MAX_LINE_BYTES = 4 << 20
+
+
+class LogLines:
+    """The texts of the lines a watched (unopened) log's denials sit on.
+
+    Denial spans count code points; the client counts columns in the negotiated
+    position encoding, so the text before a denial on its line is needed to convert
+    (`convert.LineSource`). Only those lines are kept, and reading resumes where the
+    previous read stopped, so following an appended log never re-reads it whole.
+    """
+
+    def __init__(self) -> None:
+        self.lines: dict[int, str] = {}
+        #: (1-based line, byte offset of its start) where the next read can resume.
+        self.resume = (1, 0)
+
+    def line_text(self, line: int) -> str | None:
+        return self.lines.get(line)
+
+    def updated(self, path: Path, denials: list[Denial]) -> LogLines:
+        """A copy holding the lines `denials` need and no others (worker thread).
+
+        A copy, so a published source's lines never change under its readers.
+        """
+        new = LogLines()
+        new.lines, new.resume = dict(self.lines), self.resume
+        new._update(path, denials)
+        return new
+
+    def _update(self, path: Path, denials: list[Denial]) -> None:
+        wanted = {d.span.start_line for d in denials} | {
+            d.span.end_line for d in denials
+        }
+        self.lines = {n: t for n, t in self.lines.items() if n in wanted}
+        missing = wanted - set(self.lines)
+        if not missing:
+            return
+        if min(missing) < self.resume[0]:
+            self.resume = (1, 0)
+        # Unreadable now (OSError): those columns count code points.
+        with contextlib.suppress(OSError):
+            self._read(path, missing)
+
+    def _read(self, path: Path, wanted: set[int]) -> None:
+        last = max(wanted)
+        with safeio.open_regular(path) as fh:
+            if safeio.sniff_encoding(fh.read(4096)).startswith("utf-16"):
+                self._read_decoded(path, wanted)
+                return
+            line, base = self.resume
+            fh.seek(base)
+            buf = b""
+            while line <= last:
+                chunk = fh.read(_READ_CHUNK)
+                if not chunk:
+                    if buf and line in wanted:
+                        self.lines[line] = buf.decode("utf-8", "replace")
+                    return
+                buf += chunk
+                pos = 0
+                for m in _BREAK.finditer(buf):
+                    if m.end() == len(buf) and buf.endswith(b"\r"):
+                        break  # maybe the first half of a \r\n split across reads
+                    if line in wanted:
+                        self.lines[line] = buf[pos : m.start()].decode(
+                            "utf-8", "replace"
+                        )
+                    line, pos = line + 1, m.end()
+                    if line > last:
+                        break
+                base += pos
+                buf = buf[pos:]
+                self.resume = (line, base)
+                if len(buf) > MAX_LINE_BYTES:
+                    return
+
+    def _read_decoded(self, path: Path, wanted: set[int]) -> None:
+        # UTF-16 logs are transcoded by the tail: decode them whole, as it does.
+        index = LineIndex(safeio.read_text(path, utf16=True))
+        for n in wanted:
+            if n <= index.line_count:
+                self.lines[n] = index.line_text(n)
+
+
 @dataclass
 class WatchedLog:
     path: Path
@@ -128,6 +220,7 @@ class WatchedLog:
     tail: Any = None
     stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns)
     denials: list[Denial] = field(default_factory=list)
+    lines: LogLines = field(default_factory=LogLines)
 
 
 class LogWatcher:
