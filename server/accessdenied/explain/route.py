@@ -149,11 +149,16 @@ def explain_denial(
     policy_set = workspace.policy_set_for(denial.principal, resource, denial.action)
     policy_set = with_buffers(policy_set, workspace, read_text)
     # What the denial implies (context keys, a default key policy), stated as assumptions.
-    from accessdenied.fixes.context import implied_context, with_default_key_policy
+    from accessdenied.fixes.context import (
+        implied_context,
+        unknown_region_guards,
+        with_default_key_policy,
+    )
 
     context, implied = implied_context(denial)
     policy_set, key_note = with_default_key_policy(denial, policy_set, resource)
-    assumptions += implied + ([key_note] if key_note else [])
+    policy_set, region_note = unknown_region_guards(denial, policy_set, context)
+    assumptions += implied + [n for n in (key_note, region_note) if n]
     request = Request(
         principal=denial.principal,
         action=denial.action,
