@@ -1,10 +1,10 @@
 """Real Neovim: the quick fix lands where the policy lives, in IaC files.
 
 A CloudFormation YAML role (inline `Policies`), a SAM function's `Policies` (its implicit role,
-deployed as `<stack>-<LogicalId>Role-<suffix>`), a Terraform `aws_iam_role_policy` with
+deployed as `<stack>-<LogicalId>Role-<suffix>`; YAML and JSON templates), a Terraform `aws_iam_role_policy` with
 `policy = jsonencode({...})` and a `data "aws_iam_policy_document"` (tests/workspaces/e2e-*):
 headless Neovim 0.11 opens the log, gets the denial diagnostic, applies the first quick fix and
-saves. The IaC file must still parse (PyYAML with CloudFormation's tags; python-hcl2), carry the
+saves. The IaC file must still parse (PyYAML with CloudFormation's tags; json; python-hcl2), carry the
 denied action in one more place than before, and be the only file changed.
 """
 
@@ -64,6 +64,9 @@ CASES = {
         "logs/export.log", "s3:PutObject", "infra/export-worker.yaml", _load_cfn
     ),
     "e2e-sam": Case("logs/invoke.log", "sqs:SendMessage", "template.yaml", _load_cfn),
+    "e2e-sam-json": Case(
+        "logs/invoke.log", "sqs:SendMessage", "template.json", json.loads
+    ),
     "e2e-tf-jsonencode": Case(
         "logs/ingest.log", "sqs:SendMessage", "iam/ingest.tf", hcl2.loads
     ),
