@@ -146,7 +146,10 @@ def check_wildcard_service(ctx: Context) -> Iterator[Finding]:
     """Access Analyzer "Wildcard in service name" (it matches look-alike services)."""
     for st in ctx.doc.statements:
         for n in _action_nodes(st):
-            service, sep, _ = n.value.partition(":")
+            v = n.value
+            if "*" not in v and "?" not in v:
+                continue
+            service, sep, _ = v.partition(":")
             if sep and _partial_wildcard(service) and "${" not in service:
                 yield _f(
                     "wildcard-in-service-name",
@@ -156,6 +159,8 @@ def check_wildcard_service(ctx: Context) -> Iterator[Finding]:
                     "list the services",
                 )
         for n in _sx(st, "Resource") + _sx(st, "NotResource"):
+            if "*" not in n.value and "?" not in n.value:
+                continue
             fields = n.value.split(":", 3)
             if (
                 len(fields) >= 3

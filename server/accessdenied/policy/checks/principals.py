@@ -66,6 +66,16 @@ def check_missing_principal(ctx: Context) -> Iterator[Finding]:
     return iter(())  # reported through the schema variants (schema.py)
 
 
+# Service principal DNS suffixes: commercial and GovCloud, China, European Sovereign
+# Cloud, ISO partitions.
+_SERVICE_SUFFIXES = (
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".amazonaws.eu",
+    ".c2s.ic.gov",
+    ".sc2s.sgov.gov",
+)
+
 # IAM unique ids (IAM user guide, "IAM identifiers": unique ids): AIDA users, AROA
 # roles. IAM shows a trusted principal as its unique id once the user or role is
 # deleted; a policy that names one matches no principal re-created under that name.
@@ -103,7 +113,9 @@ def check_principal_format(ctx: Context) -> Iterator[Finding]:
                     )
             for n in _strings(node.get("Service")):
                 v = n.value
-                if v != "*" and not v.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+                if isinstance(n, IntrinsicString) or _has_var(v):
+                    continue  # "lambda.${AWS::URLSuffix}": resolved at deploy time
+                if v != "*" and not v.endswith(_SERVICE_SUFFIXES):
                     yield _f(
                         "malformed-principal",
                         n,

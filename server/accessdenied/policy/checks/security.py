@@ -44,6 +44,8 @@ def _grants(st: Statement, action: str) -> tuple[JsonNode, str] | None:
     """
     for n in _sx(st, "Action"):
         if (n.value == "*" or _may_be_iam(n.value)) and _glob(n.value, action, True):
+            if n.value.lower() == action.lower():
+                return n, action
             return n, f'"{n.value}" allows {action}'
     if st.elements.get("NotAction") is not None and not any(
         _glob(v, action, True) for v in _vx(st, "NotAction")
