@@ -132,6 +132,8 @@ def check_sid(ctx: Context) -> Iterator[Finding]:
     # digits in Sid; resource policies of other services allow more (S3: spaces).
     if ctx.policy_type not in (None, "identity", "permissions-boundary", "trust"):
         return
+    if ctx.policy_type is None and _resource_policy_shape(ctx):
+        return
     for st in ctx.doc.statements:
         node = st.elements.get("Sid")
         if isinstance(node, IntrinsicString):
@@ -142,6 +144,22 @@ def check_sid(ctx: Context) -> Iterator[Finding]:
                 node,
                 f'Sid "{node.value}" may hold only letters and digits (A-Z, a-z, 0-9)',
             )
+
+
+def _resource_policy_shape(ctx: Context) -> bool:
+    """Whether an untyped document is a resource policy of some service.
+
+    A Principal with actions other than sts:* (those of a role trust policy).
+    """
+    for st in ctx.doc.statements:
+        if (
+            st.elements.get("Principal") is None
+            and st.elements.get("NotPrincipal") is None
+        ):
+            continue
+        if any(not v.lower().startswith("sts:") for v in _vx(st, "Action")):
+            return True
+    return False
 
 
 _FEDERATED_ACTIONS = {
