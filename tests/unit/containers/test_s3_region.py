@@ -27,7 +27,7 @@ from tests.unit.containers.scenario import (
     single_insertion,
 )
 
-EXPORTER = "arn:aws:sts::111122223333:assumed-role/exporter/run-1"
+EXPORTER = "arn:aws:sts::111122223333:assumed-role/results-writer/run-1"
 OBJECT = "arn:aws:s3:::acme-results/out/1.json"
 LOG = "logs/export.log"
 
