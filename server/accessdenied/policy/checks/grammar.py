@@ -510,7 +510,7 @@ def check_condition_key_action(ctx: Context) -> Iterator[Finding]:
 
 def _s3_resource(v: str) -> bool:
     return v.startswith("${") or bool(
-        re.match(r"^arn:(?:aws|aws-cn|aws-us-gov|\$\{[^}]*\}|\*):s3(?:express)?:", v)
+        re.match(r"^arn:(?:aws(?:-[a-z]+)*|\$\{[^}]*\}|\*):s3(?:express)?:", v)
     )
 
 

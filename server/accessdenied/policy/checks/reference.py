@@ -191,6 +191,7 @@ AWS_CHECKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         E,
         (
             "Missing brace in variable",
+            "Unsupported symbol in variable",
             "Empty variable",
             "Unsupported space in variable",
             "Missing quote in variable",
