@@ -148,6 +148,10 @@ def explain_denial(
         assumptions.append('the message names no resource: evaluated on "*"')
     policy_set = workspace.policy_set_for(denial.principal, resource, denial.action)
     policy_set = with_buffers(policy_set, workspace, read_text)
+    # Managed policies attached by ARN that the workspace does not hold (never an allow).
+    assumptions += [
+        r.reason for r in workspace.policies_for(denial.principal, "missing")
+    ]
     # What the denial implies (context keys, a default key policy), stated as assumptions.
     from accessdenied.fixes.context import (
         implied_context,

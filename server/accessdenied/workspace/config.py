@@ -58,6 +58,18 @@ class ResourceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ManagedPolicyConfig:
+    """A customer managed policy (ARN pattern) whose document is a file of the repo.
+
+    Roles, users and boundaries that name the ARN (CloudFormation ManagedPolicyArns or
+    PermissionsBoundary, Terraform attachments) are evaluated with that file.
+    """
+
+    arn: str
+    policy: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrganizationConfig:
     """SCP/RCP files per organization level (root first) and who they apply to."""
 
@@ -76,6 +88,7 @@ class WorkspaceConfig:
     principals: tuple[PrincipalConfig, ...] = ()
     resources: tuple[ResourceConfig, ...] = ()
     organization: OrganizationConfig = field(default_factory=OrganizationConfig)
+    managed_policies: tuple[ManagedPolicyConfig, ...] = ()
     exclude: tuple[str, ...] = ()
     naming_enabled: bool = True
     naming_patterns: tuple[str, ...] = DEFAULT_NAMING
@@ -198,6 +211,10 @@ def parse_config(
         )
         for r in data.get("resources", ())
     )
+    managed = tuple(
+        ManagedPolicyConfig(arn=m["arn"], policy=m["policy"])
+        for m in data.get("managed_policies", ())
+    )
     org = data.get("organization", {})
     naming = data.get("naming", {})
     return WorkspaceConfig(
@@ -205,6 +222,7 @@ def parse_config(
         source=source,
         principals=principals,
         resources=resources,
+        managed_policies=managed,
         organization=OrganizationConfig(
             scps=_levels(org.get("scps")),
             rcps=_levels(org.get("rcps")),

@@ -71,6 +71,8 @@ class PolicyRef:
     outside: bool = False
     #: Resources of the same configuration the container may reference by name.
     references: tuple[Reference, ...] = ()
+    #: A customer managed policy ARN to look up (workspace/attachments.py links it).
+    attached: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +280,8 @@ class WorkspaceIndex:
         found = [
             r
             for r in self.refs
-            if r.kind in ("identity", "boundary", "session", "trust")
+            # "missing": attached managed policies not found (stated as assumptions).
+            if r.kind in ("identity", "boundary", "session", "trust", kind)
             and (kind is None or r.kind == kind)
             and r.target is not None
             and target_matches(r.target, forms)
@@ -561,7 +564,7 @@ def _make(
                     path=path,
                     kind=kind,
                     principal=target
-                    if kind not in ("resource", "kms", "scp", "rcp")
+                    if kind not in ("resource", "kms", "scp", "rcp", "managed")
                     else None,
                     span_in_file=None,
                     origin="config",
@@ -586,6 +589,8 @@ def _make(
                 add(kind, value, p.arn, f"{where}: {kind} of {p.arn}")
     for r in config.resources:
         add(r.kind, r.policy, r.arn, f"{where}: policy of resources {r.arn}")
+    for mp in config.managed_policies:
+        add("managed", mp.policy, mp.arn, f"{where}: managed_policies {mp.arn}")
     for kind, levels in (
         ("scp", config.organization.scps),
         ("rcp", config.organization.rcps),
@@ -622,6 +627,7 @@ def _make(
                     not_editable=b.not_editable,
                     outside=outside,
                     references=b.references,
+                    attached=b.attached,
                 )
             )
     by_name: dict[str, list[tuple[Path, str]]] = {}
@@ -645,6 +651,10 @@ def _make(
                 if m:
                     by_name.setdefault(m.group("name"), []).append((path, pattern))
                     break
+    # Customer managed policy ARNs attached in one file, written in another.
+    from accessdenied.workspace.attachments import link_attached
+
+    refs = link_attached(refs)
     return WorkspaceIndex(
         root,
         config,

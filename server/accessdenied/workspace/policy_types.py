@@ -70,6 +70,8 @@ def policy_type_for(config: WorkspaceConfig, path: Path) -> TypeHint | None:
             named.append(
                 (p.session_policy, "identity", None, f"principals[{i}].session_policy")
             )
+    for i, m in enumerate(config.managed_policies):
+        named.append((m.policy, "identity", "managed", f"managed_policies[{i}].policy"))
     for i, r in enumerate(config.resources):
         attach = "kms-key" if r.kind == "kms" else None
         named.append((r.policy, "resource", attach, f"resources[{i}].policy"))

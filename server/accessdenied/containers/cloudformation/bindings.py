@@ -238,7 +238,29 @@ def template_bindings(
                 refs,
                 span(logical, "ManagedPolicyArns"),
             )
+            _add_customer_managed(
+                props.get("ManagedPolicyArns"),
+                r,
+                by_arn,
+                target,
+                logical,
+                rtype,
+                path,
+                out,
+                refs,
+                span(logical, "ManagedPolicyArns"),
+            )
         elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            if rtype == "AWS::IAM::ManagedPolicy":
+                # Found by ARN from other files (workspace/attachments.py).
+                add(
+                    "managed",
+                    r.arn(logical) or f"arn:*:iam::*:policy/*-{logical}-*",
+                    logical,
+                    props.get("PolicyDocument"),
+                    span(logical, "PolicyDocument"),
+                    f"AWS::IAM::ManagedPolicy {logical} in {path.name}",
+                )
             owners: list[tuple[str, str]] = []
             for key in ("Roles", "Users"):
                 for ref in _refs(props.get(key) or []):
@@ -487,6 +509,53 @@ def _add_boundary(
             attached=arn if embed == "managed-ref" and arn else None,
         )
     )
+
+
+def _add_customer_managed(
+    arns: Any,
+    r: TemplateResolver,
+    by_arn: Mapping[str, str],
+    target: str,
+    logical: str,
+    rtype: str,
+    path: Path,
+    out: list[Binding],
+    refs: tuple[Reference, ...],
+    sp: Span2 | None,
+) -> None:
+    """Customer managed ARNs in ManagedPolicyArns that the template does not define.
+
+    Each is recorded with no document and `attached` set: the workspace index looks
+    it up in the other files (or states that it is missing).
+    """
+    for item in arns if isinstance(arns, list) else []:
+        if managed_in_template(item, r.resources, r, by_arn) is not None:
+            continue  # bound with the template's ManagedPolicy
+        arn = r.string(strip_spans(item))
+        if not arn or ":policy/" not in arn or ":iam::aws:policy/" in arn:
+            continue
+        if "*" in arn.split(":policy/", 1)[1]:
+            continue  # a name only the deploy knows: it names nothing
+        out.append(
+            Binding(
+                kind="identity",
+                target=target,
+                logical=logical,
+                document=None,
+                span=sp,
+                file=path,
+                origin="cloudformation",
+                embed="managed-ref",
+                confidence="inferred",
+                reason=(
+                    f"customer managed policy {arn} in ManagedPolicyArns of {rtype} "
+                    f"{logical} in {path.name}"
+                ),
+                not_editable=f"{arn} is not in the workspace: its document is unknown",
+                references=refs,
+                attached=arn,
+            )
+        )
 
 
 def _add_aws_managed(
