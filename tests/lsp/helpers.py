@@ -37,8 +37,12 @@ async def start_session(
     settings: Any = None,
     initialization_options: Any = None,
     capabilities: types.ClientCapabilities | None = None,
+    ready: bool = True,
 ) -> types.InitializeResult:
-    """Initialize `client` with a pytest-lsp capability profile and our settings."""
+    """Initialize `client` with a pytest-lsp capability profile and our settings.
+
+    With `ready` (the default) wait for the server's "ready" line too.
+    """
     client.registrations = []  # type: ignore[attr-defined]
     client.custom = []  # type: ignore[attr-defined]
 
@@ -67,7 +71,8 @@ async def start_session(
             types.WorkspaceFolder(uri=root.as_uri(), name=root.name)
         ]
     result = await client.initialize_session(params)
-    await wait_ready(client)
+    if ready:
+        await wait_ready(client)
     return result
 
 

@@ -83,6 +83,10 @@ async def test_fix_roundtrip_applied_fix_is_picked_up(client: LanguageClient):
         ),
     )
     assert "allow it now" in now.message
+    # The statement that allows it now is named (the quick fix's).
+    related = now.related_information or []
+    assert related, now
+    assert related[0].location.uri == policy.as_uri(), related
     remaining = await diagnostics_for(
         client,
         policy.as_uri(),

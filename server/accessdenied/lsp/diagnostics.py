@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 FINDINGS = "findings"
 DENIALS = "denials"
 POLICY_DENIALS = "policy-denials"
+#: Seconds a denial diagnostic waits for the first workspace index (then goes without;
+#: it is re-published with its explanation when the index lands).
+FIRST_INDEX_WAIT = 3.0
 
 LOG_LANGUAGES = frozenset({"log", "Log", "text.log", "aws-log"})
 POLICY_LANGUAGES = frozenset(
@@ -242,7 +245,13 @@ def _explain_all(
 
 
 async def publish_source(ls: AccessDeniedServer, source: DenialSource) -> None:
-    """Publish the denial diagnostics of one source and refresh the policy side."""
+    """Publish the denial diagnostics of one source and refresh the policy side.
+
+    Before the first workspace index the denials could not be explained (no related
+    information, no deciding document named in the message): the first publish waits
+    for it, bounded, so the first diagnostic a client shows is already complete.
+    """
+    await ls.indexes.wait(FIRST_INDEX_WAIT)
     exps, texts = await ls.in_thread(_explain_all, ls, source.denials)
     if source.version is not None and not _current(ls, source.uri, source.version):
         return

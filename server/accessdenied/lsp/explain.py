@@ -36,7 +36,7 @@ class Related:
     message: str
     span: Span | None = None
     line: int | None = None
-    role: str = "should-allow"  # or "denies"
+    role: str = "should-allow"  # or "denies", or "allows" (allowed now)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,22 @@ def explain(
 def from_core(core_exp: DenialExplanation) -> Explanation:
     """Related locations, best first, from the core's explanation."""
     if core_exp.allowed_now:
-        return Explanation(core_exp.denial, (), None, allowed_now=True, core=core_exp)
+        # No document to change; the statements that allow it now are still named.
+        allows = tuple(
+            Related(
+                s.path,
+                f"statement{f' {s.reason.sid!r}' if s.reason.sid else ''} allows "
+                f"{core_exp.denial.action or 'the request'} now",
+                s.span,
+                s.line,
+                role="allows",
+            )
+            for s in core_exp.deciding
+            if s.path and s.reason.effect == "Allow"
+        )[:MAX_GRANT_TARGETS]
+        return Explanation(
+            core_exp.denial, allows, None, allowed_now=True, core=core_exp
+        )
     related: list[Related] = []
     grants = 0
     for t in core_exp.targets:
@@ -174,8 +189,14 @@ def denial_diagnostic(
     text = message(d)
     severity = types.DiagnosticSeverity.Error
     if exp.allowed_now:
-        text += " (the workspace policies allow it now)"
         severity = types.DiagnosticSeverity.Information
+        if name_target_in is not None and exp.related:
+            first = exp.related[0]
+            loc = related_location(first, policy_indexes.get(first.path), encoding)
+            where = f"{label_for(loc.uri, name_target_in)}:{loc.range.start.line + 1}"
+            text += f" (the workspace policies allow it now: {where})"
+        else:
+            text += " (the workspace policies allow it now)"
     elif name_target_in is not None and exp.target is not None:
         loc = related_location(
             exp.target, policy_indexes.get(exp.target.path), encoding
