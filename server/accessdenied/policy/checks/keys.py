@@ -93,9 +93,11 @@ def check_paired_keys(ctx: Context) -> Iterator[Finding]:
         if not blocks:
             continue
         names = deny_keys if st.effect == "Deny" else _keys(st)
-        for _op, _base, key, _vals in blocks:
+        for _op, base, key, _vals in blocks:
             partners = _PAIRED.get(key.value.lower())
-            if partners is None or any(p.lower() in names for p in partners):
+            if base == "Null" or partners is None:
+                continue  # Null only asks whether the key is there
+            if any(p.lower() in names for p in partners):
                 continue
             yield _f(
                 "missing-paired-condition-key",
@@ -189,8 +191,8 @@ _SOURCE_KEYS = frozenset(
     "aws:SourceArn/aws:SourceAccount",
 )
 def check_service_principal_weak_key(ctx: Context) -> Iterator[Finding]:
-    if ctx.policy_type not in ("resource", None):
-        return
+    if ctx.policy_type not in ("resource", "trust", None):
+        return  # resource-based policies (a role trust policy is one)
     for st in ctx.doc.statements:
         blocks = _condition_blocks(st)
         if not blocks or _keys(st) & _SOURCE_KEYS:
