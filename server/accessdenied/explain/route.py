@@ -160,6 +160,16 @@ def explain_denial(
     )
 
     context, implied = implied_context(denial)
+    if "aws:RequestedRegion" not in context:
+        # S3 ARNs carry no region: the deploy configuration of the templates may.
+        from accessdenied.containers.deployregion import region_from_workspace
+
+        hint = region_from_workspace(
+            workspace.refs, workspace.policies_for(denial.principal), resource
+        )
+        if hint is not None:
+            context["aws:RequestedRegion"] = hint[0]
+            implied.append(f"aws:RequestedRegion is {hint[0]} (from {hint[1]})")
     policy_set, key_note = with_default_key_policy(denial, policy_set, resource)
     policy_set, region_note = unknown_region_guards(denial, policy_set, context)
     assumptions += implied + [n for n in (key_note, region_note) if n]

@@ -126,3 +126,76 @@ def test_s3_region_sources_in_the_text() -> None:
     ):
         got = requested_region(replace(d, text=d.text + extra))
         assert got == ("eu-central-1", want), extra
+
+
+SAMCONFIG = """version = 0.1
+[default.deploy.parameters]
+stack_name = "results"
+region = "eu-central-1"
+[default.global.parameters]
+region = "eu-central-1"
+"""
+
+
+def test_region_from_the_templates_samconfig(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = copy_workspace("cfn-s3-region", tmp_path)
+    (root / "samconfig.toml").write_text(SAMCONFIG)
+    out = fix_write(root, LOG, 2, "template.yaml", capsys, monkeypatch)
+    assert out.status == 0, out.err
+    assert (
+        "aws:RequestedRegion is eu-central-1 (from cfn-s3-region/samconfig.toml, "
+        "where the resource's template is deployed)"
+    ) in out.err
+    assert "unknown" not in out.err
+    # A deploy region the SCP guards: the guard is the cause, nothing is written.
+    (root / "samconfig.toml").write_text(SAMCONFIG.replace("eu-central-1", "us-west-2"))
+    out = fix_write(root, LOG, 2, "template.yaml", capsys, monkeypatch)
+    assert out.status == 1
+    assert "explicit deny at org/region-guard.json:4:DenyOutsideEurope" in out.err
+    assert out.after == out.before
+
+
+def test_deploy_regions_must_agree(tmp_path: Path) -> None:
+    from accessdenied.containers.deployregion import deploy_region, template_regions
+
+    sam = tmp_path / "sam"
+    sam.mkdir()
+    (sam / "template.yaml").write_text("Resources: {}\n")
+    assert template_regions(sam / "template.yaml") == (set(), "")
+    (sam / "samconfig.yaml").write_text(
+        "version: 0.1\ndefault:\n  deploy:\n    parameters:\n      region: ap-south-1\n"
+        "prod:\n  deploy:\n    parameters:\n      region: ap-south-1\n"
+    )
+    assert deploy_region([sam / "template.yaml"]) == (
+        "ap-south-1",
+        "sam/samconfig.yaml",
+    )
+    sls = tmp_path / "sls"
+    sls.mkdir()
+    (sls / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  region: eu-north-1\n"
+    )
+    assert template_regions(sls / "serverless.yml") == (
+        {"eu-north-1"},
+        "provider.region of serverless.yml",
+    )
+    # Two projects in two regions: unknown, not a guess.
+    assert deploy_region([sam / "template.yaml", sls / "serverless.yml"]) is None
+    # A variable region says nothing; bad TOML and alias bombs are ignored.
+    (sls / "serverless.yml").write_text(
+        "service: s\nprovider:\n  region: ${opt:region, 'us-east-1'}\n"
+    )
+    assert template_regions(sls / "serverless.yml") == (set(), "")
+    (sam / "samconfig.yaml").unlink()
+    (sam / "samconfig.toml").write_text("[default.deploy.parameters\nregion = 1")
+    assert template_regions(sam / "template.yaml") == (set(), "")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    (sls / "serverless.yml").write_text(bomb)
+    assert template_regions(sls / "serverless.yml") == (set(), "")
