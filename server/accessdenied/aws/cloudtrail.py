@@ -1,15 +1,14 @@
 """Pull mode: recent AccessDenied events of a principal from cloudtrail:LookupEvents.
 
-Events become `Denial`s (source "cloudtrail"). When the scanner's `accessdenied.denials.
-scan_text` is available it parses the record (one parser for files and pulled events);
-otherwise a small built-in reader here does.
+Events become `Denial`s (source "cloudtrail"). The scanner (`accessdenied.denials.
+scan_text`) parses the record, one parser for files and pulled events; when it finds no
+principal or action there (or fails), a small built-in reader here does.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import json
 import re
 from collections.abc import Mapping
@@ -18,7 +17,9 @@ from typing import Any
 from accessdenied.aws.model import LiveFinding
 from accessdenied.aws.principals import entity_of
 from accessdenied.aws.session import Clients, attempt
-from accessdenied.denials.model import Denial
+from accessdenied.catalog import load_catalog
+from accessdenied.denials.model import Denial, DenialDecision
+from accessdenied.denials.scan import scan_text
 from accessdenied.text import LineIndex
 
 DENIED_ERROR_CODES = frozenset(
@@ -41,8 +42,7 @@ _IMPLICIT = re.compile(r"because no [a-zA-Z -]+ allows", re.IGNORECASE)
 def _action_for(source: str, name: str) -> str:
     prefix = source.split(".", 1)[0]
     try:
-        # Optional: the catalog package may not be built yet (import by name keeps mypy calm).
-        cat = importlib.import_module("accessdenied.catalog").load_catalog()
+        cat = load_catalog()  # a broken snapshot falls back to the event's own names
         found = cat.actions_for_operation(name, source)
         if found:
             return str(found[0])
@@ -62,12 +62,11 @@ def record_to_denial(
         return None
     text = text if text is not None else json.dumps(record, separators=(",", ":"))
     try:
-        scan_text = importlib.import_module("accessdenied.denials").scan_text
         found: list[Denial] = [d for d in scan_text(text) if d.principal or d.action]
         if found:
             return _complete(found[0], record)
     except Exception:
-        pass  # the scanner is absent or failed: read the record ourselves
+        pass  # the scanner failed: read the record ourselves
     who = record.get("userIdentity") or {}
     principal = who.get("arn") if isinstance(who, Mapping) else None
     source = str(record.get("eventSource") or "")
@@ -83,7 +82,7 @@ def record_to_denial(
             if isinstance(res, Mapping) and res.get("ARN"):
                 resource = str(res["ARN"])
                 break
-    decision = (
+    decision: DenialDecision = (
         "explicit"
         if _EXPLICIT.search(message)
         else "implicit"
@@ -96,7 +95,7 @@ def record_to_denial(
         principal=str(principal) if principal else None,
         action=action,
         resource=resource,
-        decision=decision,  # type: ignore[arg-type]
+        decision=decision,
         service=action.split(":", 1)[0] if action else None,
         operation=name or None,
         request_id=str(record.get("requestID")) if record.get("requestID") else None,

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import re
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from typing import Any
 
 from accessdenied.aws.model import DecodedAuthorization, LiveFinding, MatchedStatement
 from accessdenied.aws.session import Clients, attempt
+from accessdenied.catalog import load_catalog
 from accessdenied.denials.model import Denial
 from accessdenied.text import LineIndex
 
@@ -88,9 +88,8 @@ def _prefixed(
 def _canonical(action: str) -> str:
     """Catalog casing when the catalog knows the action, else as given."""
     try:
-        catalog = importlib.import_module("accessdenied.catalog")
-        found = catalog.load_catalog().action(action)
-    except Exception:
+        found = load_catalog().action(action)
+    except Exception:  # a broken catalog snapshot: keep the decoded spelling
         return action
     return str(found.full_name) if found is not None else action
 
@@ -165,7 +164,7 @@ def decoded_denial(
             principal=decoded.principal,
             action=decoded.action,
             resource=decoded.resource,
-            decision=decoded.decision,  # type: ignore[arg-type]
+            decision=decoded.decision,
             service=service,
             encoded_message=True,
             source="decoded",
@@ -177,7 +176,7 @@ def decoded_denial(
         principal=decoded.principal or original.principal,
         action=decoded.action or original.action,
         resource=decoded.resource or original.resource,
-        decision=decoded.decision,  # type: ignore[arg-type]
+        decision=decoded.decision,
         service=service or original.service,
         encoded_message=True,
         source="decoded",

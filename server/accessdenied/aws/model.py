@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accessdenied.aws.safety import redact
+from accessdenied.denials.model import DenialDecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class DecodedAuthorization:
     raw: Mapping[str, Any]
 
     @property
-    def decision(self) -> str:
+    def decision(self) -> DenialDecision:
         """The Denial decision vocabulary: implicit | explicit | unknown."""
         if self.explicit_deny:
             return "explicit"

@@ -10,6 +10,10 @@ verifier never has to parse the container itself. A container that cannot edit a
 document raises `NotEditable` (explained to the user, nothing written) or `EditError`
 (the file is bad input: it does not parse).
 
+Registering: each container module calls `register(kinds, container)` (and
+`register_locator(name, locator)`) when imported; `containers.registry` imports the
+built-in modules explicitly and answers the lookups below over everything registered.
+
 Locating documents: `locate(path, text)` runs every registered locator and returns the
 `Binding`s ("this document, at this span, is the identity/trust/resource/KMS policy of
 that principal or resource"); the workspace index calls it for every candidate file.
@@ -45,11 +49,10 @@ __all__ = [
     "Site",
     "Span2",
     "TextEdit",
-    "container_for",
-    "editable_kinds",
-    "locate",
     "register",
     "register_locator",
+    "registered_containers",
+    "registered_locators",
     "wildcard_match",
 ]
 
@@ -206,47 +209,11 @@ def register_locator(name: str, locator: Locator) -> None:
     _LOCATORS.append((name, locator))
 
 
-_BUILTIN = (
-    "cloudformation",
-    "cfnyaml",
-    "lambdaperm",
-    "sam",
-    "samjson",
-    "serverless",
-    "jsontext",
-    "terraform",
-    "cdk",
-)
-_loaded: list[bool] = []
+def registered_containers() -> Mapping[str, Container]:
+    """The containers registered so far, by embed kind (see `containers.registry`)."""
+    return _CONTAINERS
 
 
-def _load_builtin() -> None:
-    # Importing the modules registers them; kept lazy so `base` stays import-light.
-    if _loaded:
-        return
-    _loaded.append(True)
-    import importlib
-
-    for name in _BUILTIN:
-        importlib.import_module(f"accessdenied.containers.{name}")
-
-
-def container_for(embed: str) -> Container | None:
-    """The container that edits documents embedded as `embed` (None: none can)."""
-    _load_builtin()
-    return _CONTAINERS.get(embed)
-
-
-def editable_kinds() -> tuple[str, ...]:
-    """Every embed kind some container can edit."""
-    _load_builtin()
-    return tuple(sorted(_CONTAINERS))
-
-
-def locate(path: Path, text: str) -> list[Binding]:
-    """Every binding some locator finds in one file (never raises for bad input)."""
-    _load_builtin()
-    out: list[Binding] = []
-    for _name, locator in _LOCATORS:
-        out.extend(locator(path, text))
-    return out
+def registered_locators() -> tuple[Locator, ...]:
+    """The locators registered so far, in registration order."""
+    return tuple(locator for _, locator in _LOCATORS)

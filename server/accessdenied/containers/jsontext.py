@@ -37,7 +37,7 @@ Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 def parse_object(text: str) -> tuple[Any, Any]:
     """(root object node, parse) of a JSON text; EditError when it does not parse."""
-    from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+    from accessdenied.policy import parse_json
 
     parsed = parse_json(text)
     if parsed.errors or parsed.root is None or not is_object(parsed.root):

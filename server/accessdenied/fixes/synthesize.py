@@ -28,7 +28,7 @@ class ActionInfo:
 def action_info(action: str, resource: str | None) -> ActionInfo:
     """Canonical name, resource-level support and matching resource type of an action."""
     try:
-        from accessdenied.catalog import load_catalog  # type: ignore[attr-defined,unused-ignore]
+        from accessdenied.catalog import load_catalog
 
         cat: Any = load_catalog()
     except (ImportError, AttributeError, OSError):  # pragma: no cover - catalog missing

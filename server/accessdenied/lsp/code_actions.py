@@ -148,7 +148,7 @@ def _folders(ls: AccessDeniedServer) -> tuple[Path, ...]:
 def _statement_keys(text: str) -> int:
     """How many top-level "Statement" keys a JSON policy text has."""
     try:
-        from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+        from accessdenied.policy import parse_json
 
         root = parse_json(text).root
     except Exception:

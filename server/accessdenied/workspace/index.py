@@ -135,7 +135,7 @@ def _read_text(path: Path) -> str | None:
 def _statement_lines(text: str, doc: Mapping[str, Any]) -> tuple[int, ...] | None:
     """1-based lines of each statement (via the policy parser when present)."""
     try:
-        from accessdenied.policy import parse_policy  # type: ignore[attr-defined,unused-ignore]
+        from accessdenied.policy import parse_policy
     except ImportError:  # pragma: no cover
         return None
     try:
@@ -152,7 +152,7 @@ def _embedded_lines(path: Path, span: Span) -> tuple[int, ...] | None:
     if text is None:
         return None
     try:
-        from accessdenied.policy import find_policies  # type: ignore[attr-defined,unused-ignore]
+        from accessdenied.policy import find_policies
 
         found = find_policies(str(path), text)
     except Exception:

@@ -124,7 +124,7 @@ def load_template(text: str, is_json: bool | None = None) -> dict[str, Any]:
 
 def json_spans(text: str) -> Any:
     """A lookup from a key path to the offsets of that value, via policy.parse_json."""
-    from accessdenied.policy import parse_json  # type: ignore[attr-defined,unused-ignore]
+    from accessdenied.policy import parse_json
 
     root = parse_json(text).root
 
