@@ -73,6 +73,10 @@ class Catalog:
         self._raw: dict[str, list[Any]] = {s[0]: s for s in data["services"]}
         self._lower_prefix = {p.lower(): p for p in self._raw}
         self._built: dict[str, Service] = {}
+        self._by_spelling: dict[str, Service] = {}
+        self._leads: dict[
+            str, tuple[tuple[tuple[str | None, ...], ResourceType], ...]
+        ] = {}
         self._hints: dict[str, str] = dict(data.get("hints", {}))
         self._deps: dict[str, dict[str, list[str]]] = data.get("dependent_actions", {})
         self._ops: dict[str, dict[str, list[str]]] = {
@@ -135,6 +139,11 @@ class Catalog:
 
     def service(self, prefix: str) -> Service | None:
         """The service with IAM prefix `prefix` (case-insensitive)."""
+        # Checks ask this ~100 times per policy: a built service is one dict hit away
+        # under the spelling it was asked by.
+        svc = self._by_spelling.get(prefix)
+        if svc is not None:
+            return svc
         p = self._lower_prefix.get(prefix.strip().lower())
         if p is None:
             return None
@@ -145,6 +154,8 @@ class Catalog:
                 if svc is None:
                     svc = self._build_service(p)
                     self._built[p] = svc
+        if len(self._by_spelling) < 10_000:
+            self._by_spelling[prefix] = svc
         return svc
 
     def _build_service(self, prefix: str) -> Service:
@@ -311,9 +322,13 @@ class Catalog:
         for q in prefixes:
             if found and own is not None and q != own:
                 break  # the ARN's own service matched: other services' copies are noise
-            svc = self.service(q)
-            if svc is not None:
-                found.extend(rt for rt in svc.resource_types if rt.matches(arn))
+            res = parts[5]
+            found.extend(
+                rt
+                for leads, rt in self._arn_leads(q)
+                if any(lead is None or res.startswith(lead) for lead in leads)
+                and rt.matches(arn)
+            )
         if not found:
             return ()
         best = max(match_specificity(rt, arn) for rt in found)
@@ -322,6 +337,29 @@ class Catalog:
             key=lambda rt: (rt.service != (prefixes[0] if prefixes else ""), rt.name)
         )
         return tuple(ranked)
+
+    def _arn_leads(
+        self, prefix: str
+    ) -> tuple[tuple[tuple[str | None, ...], ResourceType], ...]:
+        """The service's resource types, each with its formats' resource-part leads.
+
+        A format's placeholders before its sixth field never span a ":", so an ARN
+        can match it only if the ARN's sixth field starts with the literal text the
+        format's sixth field starts with (`instance/`): a necessary condition that
+        spares the regex of most of a large service's types. None: no sixth field.
+        """
+        found = self._leads.get(prefix)
+        if found is None:
+            svc = self.service(prefix)
+            rows = []
+            for rt in svc.resource_types if svc is not None else ():
+                leads: list[str | None] = []
+                for f in rt.arn_formats:
+                    fp = f.split(":", 5)
+                    leads.append(fp[5].partition("${")[0] if len(fp) == 6 else None)
+                rows.append((tuple(leads), rt))
+            found = self._leads[prefix] = tuple(rows)
+        return found
 
     # --------------------------------------------------------- condition keys
     def condition_key(self, key: str, action: str | None = None) -> ConditionKey | None:

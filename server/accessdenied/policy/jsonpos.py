@@ -260,6 +260,24 @@ def iter_nodes(node: JsonNode | None) -> Iterator[JsonNode]:
             stack.extend(reversed(n.items))
 
 
+def iter_objects(node: JsonNode | None) -> Iterator[JsonObject]:
+    """Every object under (and including) `node`, in `iter_nodes` order."""
+    stack: list[JsonNode] = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, JsonObject):
+            yield n
+            stack.extend(
+                m.value
+                for m in reversed(n.members)
+                if isinstance(m.value, (JsonObject, JsonArray))
+            )
+        elif isinstance(n, JsonArray):
+            stack.extend(
+                i for i in reversed(n.items) if isinstance(i, (JsonObject, JsonArray))
+            )
+
+
 def node_at(root: JsonNode | None, offset: int) -> list[JsonNode]:
     """The chain of nodes from the root down to the innermost one containing `offset`."""
     chain: list[JsonNode] = []

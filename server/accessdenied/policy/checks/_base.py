@@ -176,6 +176,41 @@ def _glob(pattern: str, value: str, ignore_case: bool) -> bool:
     """IAM wildcard match (`*` any run, `?` one character) without compiling a regex."""
     if ignore_case:
         pattern, value = pattern.lower(), value.lower()
+    return _glob_cased(pattern, value)
+
+
+def glob_any(patterns: tuple[str, ...], ignore_case: bool) -> Callable[[str], bool]:
+    """Whether a value matches any of `patterns` (`any(_glob(p, v, ignore_case))`).
+
+    Built once per pattern list: literals become one set lookup, so comparing
+    statement against statement (redundant-statement) costs a probe per value
+    instead of a match per pattern.
+    """
+    return _glob_any(patterns, ignore_case)
+
+
+@functools.lru_cache(maxsize=8192)
+def _glob_any(patterns: tuple[str, ...], ignore_case: bool) -> Callable[[str], bool]:
+    literals: set[str] = set()
+    wild: list[str] = []
+    for p in patterns:
+        q = p.lower() if ignore_case else p
+        if "*" in q or "?" in q:
+            if q not in wild:
+                wild.append(q)
+        else:
+            literals.add(q)
+
+    def match(value: str) -> bool:
+        v = value.lower() if ignore_case else value
+        if v in literals:
+            return True
+        return any(_glob_cased(w, v) for w in wild)
+
+    return match
+
+
+def _glob_cased(pattern: str, value: str) -> bool:
     if "?" in pattern:
         return _glob_rx(pattern).fullmatch(value) is not None
     if "*" not in pattern:
@@ -223,8 +258,10 @@ def expand_actions(cat: Catalog, pattern: str) -> tuple[Any, ...]:
         out = (a,) if a is not None else ()
     else:
         svc = cat.service(parts[0])
+        # One compiled pattern over the service's names (what `_glob` decides).
+        match = _glob_rx(parts[1].lower()).fullmatch
         out = (
-            tuple(a for a in svc.actions if _glob(parts[1], a.name, True))
+            tuple(a for a in svc.actions if match(a.name.lower()) is not None)
             if svc is not None
             else ()
         )

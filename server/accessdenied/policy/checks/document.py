@@ -29,6 +29,7 @@ from accessdenied.policy.checks._base import (
     _strings,
     _vx,
     check,
+    glob_any,
 )
 
 
@@ -102,10 +103,10 @@ def _walk_strings(node: JsonNode | None) -> Iterator[JsonString]:
 @check("duplicate-key", "warning", "a key repeated in one JSON object")
 def check_duplicate_key(ctx: Context) -> Iterator[Finding]:
     """`{"Action": "a", "Action": "b"}`: only the last one counts."""
-    from accessdenied.policy.jsonpos import iter_nodes
+    from accessdenied.policy.jsonpos import iter_objects
 
-    for node in iter_nodes(ctx.doc.root):
-        if not isinstance(node, JsonObject) or len(node.members) < 2:
+    for node in iter_objects(ctx.doc.root):
+        if len(node.members) < 2:
             continue
         seen: set[str] = set()
         for m in node.members:
@@ -251,10 +252,10 @@ def _covers(wide: list[str], narrow: list[str], ignore_case: bool) -> bool:
     then matches the narrow one read literally. Wide patterns with `?` are skipped
     (a `?` could stand for a narrow `*`).
     """
-    usable = [w for w in wide if "?" not in w]
-    return bool(narrow) and all(
-        any(_glob(w, n, ignore_case) for w in usable) for n in narrow
-    )
+    if not narrow:
+        return False
+    match = glob_any(tuple(w for w in wide if "?" not in w), ignore_case)
+    return all(match(n) for n in narrow)
 
 
 @check(

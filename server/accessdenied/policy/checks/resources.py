@@ -260,9 +260,7 @@ def _types_for_arn(cat: Catalog, arn: str) -> tuple[Any, ...]:
     return tuple(cat.resource_types_for_arn(arn))
 
 
-_ACTION_INFO: dict[tuple[int, str], tuple[frozenset[str], frozenset[Any]] | None] = {}
-
-
+@functools.lru_cache(maxsize=65536)
 def _action_info(
     cat: Catalog, pattern: str
 ) -> tuple[frozenset[str], frozenset[Any]] | None:
@@ -271,9 +269,13 @@ def _action_info(
     None when the pattern is unknown, spans services, or has an action that accepts
     only "*" (which then says nothing about ARNs).
     """
-    key = (id(cat), pattern.lower())
-    if key in _ACTION_INFO:
-        return _ACTION_INFO[key]
+    return _action_info_lower(cat, pattern.lower())
+
+
+@functools.lru_cache(maxsize=65536)
+def _action_info_lower(
+    cat: Catalog, pattern: str
+) -> tuple[frozenset[str], frozenset[Any]] | None:
     out: tuple[frozenset[str], frozenset[Any]] | None = None
     parts = _split_action(pattern)
     if parts is not None and not any(c in parts[0] for c in "*?"):
@@ -290,7 +292,6 @@ def _action_info(
                             services.add(f[2])
             if not any(_wildish(s) for s in services):
                 out = (frozenset(services), frozenset(names))
-    _ACTION_INFO[key] = out
     return out
 
 
