@@ -62,6 +62,7 @@ def _binding(loc: Located, target: str) -> Binding:
             Reference(literal, address, attr)
             for literal, address, attr in loc.references
         ),
+        attached=loc.attached,
     )
 
 

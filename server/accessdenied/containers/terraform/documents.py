@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from accessdenied import safeio
+from accessdenied.containers.terraform.attachments import attached_policies
 from accessdenied.containers.terraform.hcl import Block, Expr
 from accessdenied.containers.terraform.resolve import (
     ARN_TEMPLATES,
@@ -68,6 +69,8 @@ class Located:
     #: The owning resource's file and 1-based line (for messages).
     owner_file: Path | None = None
     owner_line: int = 0
+    #: A customer managed policy ARN the workspace index looks up (attachments.py).
+    attached: str | None = None
 
 
 def _per_instance(module: Module, path: Path, block: Block) -> bool:
@@ -745,6 +748,18 @@ def _locate_all(
                         owner_line=f.line(block.start),
                     )
                 )
+            # Managed policies attached by ARN (AWS managed: evaluated; others linked).
+            for extra in attached_policies(block, owners, module, r, opath):
+                extra["reason"] += via
+                out.append(
+                    Located(
+                        **extra,
+                        file=opath,
+                        references=refs,
+                        owner_file=opath,
+                        owner_line=module.files[opath].line(block.start),
+                    )
+                )
     return out
 
 
@@ -837,6 +852,10 @@ def _policies_of(
                 f"{address} (permissions boundary)",
                 any(b[1] for b in boundary_of),
             )
+        # Found by ARN from other modules and templates (workspace/attachments.py).
+        parn, pguess = owners.arn_of(rtype, block)
+        if parn != "*":
+            yield ("managed", [parn], "policy", p.value, f"{address}", pguess)
         return
     if rtype in RESOURCE_POLICIES:
         arg, target_type = RESOURCE_POLICIES[rtype]
