@@ -323,6 +323,20 @@ def sam_bindings(
             )
         )
         role_props, inherited = inherited_properties(data, rtype, props)
+        out.append(
+            _trust_binding(
+                path,
+                rtype,
+                logical,
+                props,
+                role_props,
+                inherited,
+                r,
+                refs,
+                is_json,
+                spans_of,
+            )
+        )
         boundary = _boundary(role_props.get("PermissionsBoundary"), resources_, r)
         if boundary is not None:
             bdoc, bwhy = boundary
@@ -346,6 +360,102 @@ def sam_bindings(
                 )
             )
     return out
+
+
+#: The trust policy SAM writes for an implicit role without AssumeRolePolicyDocument.
+_DEFAULT_TRUST = {
+    "AWS::Serverless::Function": "lambda.amazonaws.com",
+    "AWS::Serverless::StateMachine": "states.amazonaws.com",
+}
+
+
+def _trust_binding(
+    path: Path,
+    rtype: str,
+    logical: str,
+    props: Mapping[str, Any],
+    role_props: Mapping[str, Any],
+    inherited: tuple[str, ...],
+    r: TemplateResolver,
+    refs: tuple[Any, ...],
+    is_json: bool,
+    spans_of: Any,
+) -> Binding:
+    """The implicit role's trust policy: the function's own, inherited, or SAM's default.
+
+    Only a document written on the function itself (and not merged with Globals) is
+    edited, in place, by the template's own container; an inherited one would widen
+    every function's role, and SAM's default is not in the file.
+    """
+    from accessdenied.containers.cloudformation import evaluated
+
+    role = f"{logical}Role"
+    target = f"arn:*:iam::*:role/*-{role}-*"
+    own = "AssumeRolePolicyDocument" in props
+    from_globals = "AssumeRolePolicyDocument" in inherited or (
+        own
+        and strip_spans(role_props.get("AssumeRolePolicyDocument"))
+        != strip_spans(props.get("AssumeRolePolicyDocument"))
+    )
+    span: Any = None
+    why: str | None
+    if "AssumeRolePolicyDocument" in role_props:
+        document, why = evaluated(role_props["AssumeRolePolicyDocument"], r)
+        if own and not from_globals:
+            if spans_of is not None:
+                span = spans_of(
+                    ("Resources", logical, "Properties", "AssumeRolePolicyDocument")
+                )
+            else:
+                spans = props.get(SPANS)
+                span = (
+                    spans.get("AssumeRolePolicyDocument")
+                    if isinstance(spans, dict)
+                    else None
+                )
+            origin = "the function's AssumeRolePolicyDocument"
+        else:
+            why = why or (
+                "the trust policy is inherited from Globals.Function (editing it would "
+                f"change every function's role); give {logical} its own "
+                "AssumeRolePolicyDocument"
+            )
+            origin = "AssumeRolePolicyDocument inherited from Globals.Function"
+    else:
+        service = _DEFAULT_TRUST.get(rtype, "lambda.amazonaws.com")
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": [service]},
+                    "Action": ["sts:AssumeRole"],
+                }
+            ],
+        }
+        why = (
+            f"SAM writes this trust policy ({service} only); add "
+            f"AssumeRolePolicyDocument to {logical} to change it"
+        )
+        origin = "SAM's default trust policy"
+    if span is None and why is None:
+        why = "the trust policy's position in the template is unknown"
+    return Binding(
+        kind="trust",
+        target=target,
+        logical=logical,
+        document=document,
+        span=span,
+        file=path,
+        # Edited (when it is) by the template's CloudFormation container.
+        origin="cloudformation",
+        embed="cfn-json" if is_json else "cfn-yaml",
+        confidence="inferred",
+        reason=f"trust policy of {rtype} {logical}'s implicit role {role} in "
+        f"{path.name} ({origin})",
+        not_editable=why,
+        references=refs,
+    )
 
 
 def _boundary(

@@ -168,3 +168,54 @@ def test_function_with_its_own_boundary_is_fixed_within_it(
         ],
     )
     assert got == ["allowed", "implicit_deny"]
+
+
+JSON_TEMPLATE = {
+    "Transform": "AWS::Serverless-2016-10-31",
+    "Globals": {
+        "Function": {
+            "PermissionsBoundary": "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"
+        }
+    },
+    "Resources": {
+        "Reader": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Handler": "app.handler",
+                "Runtime": "python3.12",
+                "CodeUri": "src/",
+                "Policies": ["AmazonDynamoDBFullAccess"],
+            },
+        }
+    },
+}
+READER = f"arn:aws:sts::{ACCOUNT}:assumed-role/s-ReaderRole-1A2B3C4D5E6F/s-Reader-x"
+
+
+def test_json_template_globals_boundary_is_inherited(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / "template.json").write_text(json.dumps(JSON_TEMPLATE, indent=2))
+    got = decisions(
+        root,
+        [(READER, "dynamodb:GetItem", TABLE), (READER, "dynamodb:PutItem", TABLE)],
+    )
+    # Full access by policy, read-only by the inherited AWS managed boundary.
+    assert got == ["allowed", "implicit_deny"]
+
+
+@pytest.mark.parametrize(
+    "globals_",
+    ["text", ["Function"], {"Function": "x"}, {"Function": {"PermissionsBoundary": 3}}],
+)
+def test_odd_globals_are_ignored(tmp_path: Path, globals_: Any) -> None:
+    import json
+
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    data = dict(JSON_TEMPLATE, Globals=globals_)
+    (root / "template.json").write_text(json.dumps(data, indent=2))
+    got = decisions(root, [(READER, "dynamodb:PutItem", TABLE)])
+    assert got == ["allowed"]  # no boundary known: the policy alone decides
