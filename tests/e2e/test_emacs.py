@@ -124,8 +124,7 @@ def test_emacs_eglot_server_exits_by_itself(run: Run) -> None:
     assert run.result["exit_ms"] < 2000
 
 
-# Known defects of issue 13's "any LSP client" items, asserted as they should be; strict, so
-# a fix turns them into failures that ask for the mark to go.
+# Issue 13's "any LSP client" items.
 def test_emacs_eglot_hover_is_plaintext(run: Run) -> None:
     result = run.result
     assert result["hover_formats"] == ["plaintext"], result["hover_formats"]
@@ -145,12 +144,6 @@ def test_emacs_eglot_message_names_the_policy_file(run: Run) -> None:
     assert "app-role.json" in denial["message"], denial
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: logs created after start are not polled (eglot watches no new "
-    "directory, matches globs against absolute paths): `accessdenied run` output, "
-    "build/out.log, logs/late.txt unseen",
-)
 def test_emacs_eglot_sees_logs_created_after_start(run: Run) -> None:
     result = run.result
     assert result["wrapper_status"] == 0, result

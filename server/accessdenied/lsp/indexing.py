@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from accessdenied.lsp import walk
 from accessdenied.lsp.convert import path_to_uri, uri_to_path
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import AccessDeniedServer
 
 if TYPE_CHECKING:
+    from accessdenied.lsp.walk import Baseline
     from accessdenied.workspace import WorkspaceIndex
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,11 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         except Exception as exc:
             logger.info("progress not available: %s", exc)
             token = None
+    # The files as they are when the build starts (walked beside it, in the other
+    # worker): later walks compare against this to notice new or renamed policies.
+    walking = asyncio.ensure_future(
+        ls.in_thread(walk.baseline, ls, set(ls.index_paths))
+    )
     started = time.perf_counter()
     try:
         # Outside the workspace only with the user's explicit (machine-scoped) setting.
@@ -92,12 +99,17 @@ async def rebuild(ls: AccessDeniedServer, progress: bool = False) -> None:
         logger.exception("indexing the workspace failed")
         index = None
     elapsed = time.perf_counter() - started
+    seen: Baseline | None = None
+    try:
+        seen = await walking
+    except Exception:
+        logger.exception("walking the workspace failed")
     config_error = getattr(index, "config_error", None)
     if config_error is not None:
         logger.warning("project config: %s", config_error)
     if index is not None:
         paths, kinds = await ls.in_thread(_describe, index)
-        ls.indexes.swap(index, paths, kinds)
+        ls.indexes.swap(index, paths, kinds, seen)
         logger.info("indexed %d policy files in %.2f s", len(paths), elapsed)
         publish_boundary(ls, index)
     if token is not None:

@@ -1,8 +1,10 @@
 """Watched log files: discovery, `didChangeWatchedFiles` or polling, tailing appends.
 
 Log files need not be open. When the client can register file watchers dynamically the
-server asks it to watch the log globs (and policy files, to re-index); otherwise (Neovim)
-it polls: `stat` every `logs.pollInterval` seconds and re-discovers new files now and then.
+server asks it to watch the log globs (and policy files, to re-index). It polls either
+way: `stat` of the known logs every `logs.pollInterval` seconds, and a bounded walk for
+new log files and new, renamed or removed policy files now and then (every few seconds
+beside client watchers, which miss new and ignored directories and relative globs).
 Appends are read with `denials.LogTail`; a file that shrank or was replaced (rotation) is
 read again from the start.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from accessdenied import safeio
-from accessdenied.lsp import diagnostics, globs, indexing
+from accessdenied.lsp import diagnostics, indexing
 from accessdenied.lsp.feature import Feature
 from accessdenied.lsp.server import (
     AccessDeniedServer,
@@ -29,15 +29,13 @@ from accessdenied.lsp.server import (
     uri_to_path,
 )
 from accessdenied.lsp.services import LogLines, LogWatcher, WatchedLog
+from accessdenied.lsp.walk import is_watched_log, stat_of, walk
 
 if TYPE_CHECKING:
     from accessdenied.denials.model import Denial
 
 logger = logging.getLogger(__name__)
 
-SKIP_DIRS = frozenset(
-    {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox"}
-)
 POLICY_WATCH_GLOBS = (
     "**/*.json",
     "**/*.{yaml,yml,template,tf}",
@@ -45,59 +43,10 @@ POLICY_WATCH_GLOBS = (
 )
 # Directory walks (new log files) every this many polls, and at least a second apart.
 REDISCOVER_POLLS = 10
-MAX_WALK_FILES = 50_000
-
-
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def is_watched_log(ls: AccessDeniedServer, path: Path) -> bool:
-    """Whether `path` is a log file the server should scan without it being open.
-
-    FIFOs, sockets and devices (and symlinks to them) never are: reading one would
-    block the server or never end (`events.json -> /dev/stdin` is its own LSP input).
-    """
-    if not safeio.is_regular_file(path):
-        return False
-    folders = tuple(ls.folders)
-    if folders and not safeio.is_within(path, folders):
-        return False  # a symlink out of the workspace is not followed
-    if diagnostics.is_log_path(ls, path):
-        return True
-    if path.suffix.lower() == ".json":
-        rel = diagnostics.relative(ls, path)
-        if globs.matches(rel, ls.settings_service.for_path(path).logs.exclude):
-            return False
-        head = safeio.read_head(path, 4096)
-        return diagnostics.looks_like_cloudtrail(safeio.decode_text(head))
-    return False
-
-
-def discover(ls: AccessDeniedServer) -> list[Path]:
-    """Every log file under every workspace folder (worker thread; bounded walk)."""
-    found: list[Path] = []
-    seen = 0
-    for root in ls.folders:
-        if not root.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [
-                d for d in dirnames if d not in SKIP_DIRS or d == ".accessdenied"
-            ]
-            for name in filenames:
-                seen += 1
-                if seen > MAX_WALK_FILES:
-                    logger.warning("stopped looking for log files after %d files", seen)
-                    return found
-                path = Path(dirpath) / name
-                if path not in found and is_watched_log(ls, path):
-                    found.append(path)
-    return found
+#: Beside client file watchers the walk is slow (they report most changes); it
+#: catches what they cannot: new directories, ignored ones, relative globs.
+SLOW_WALK_SECONDS = 5.0
+_stat = stat_of
 
 
 def _poll(entry: WatchedLog) -> tuple[list[Denial], bool]:
@@ -184,12 +133,12 @@ async def scan_all(ls: AccessDeniedServer) -> None:
     watcher: LogWatcher | None = ls.logs
     if watcher is None:
         return
-    found = await ls.in_thread(discover, ls)
-    wanted = set(found)
+    walked = await ls.in_thread(walk, ls)
+    wanted = set(walked.logs)
     for path in list(watcher.files):
         if path not in wanted:
             forget_file(ls, path)
-    for path in found:
+    for path in walked.logs:
         await rescan_file(ls, path)
 
 
@@ -246,7 +195,12 @@ async def _register_watchers(ls: AccessDeniedServer) -> None:
 
 
 async def _poll_loop(ls: AccessDeniedServer) -> None:
-    """Polling watcher for clients that cannot watch files (every `pollInterval`)."""
+    """The poll: known logs every `pollInterval`, a bounded walk now and then.
+
+    It runs beside client file watchers too, which miss what they do not watch (Emacs
+    eglot: no ignored or newly created directory, globs matched against absolute
+    paths); then the walk is slow (SLOW_WALK_SECONDS).
+    """
     watcher = ls.logs
     assert watcher is not None
     since_walk = 0.0
@@ -254,22 +208,31 @@ async def _poll_loop(ls: AccessDeniedServer) -> None:
         interval = ls.settings.logs.poll_interval
         await asyncio.sleep(interval)
         since_walk += interval
+        every = SLOW_WALK_SECONDS if watcher.registration_id is not None else 1.0
         try:
             changed = await ls.in_thread(_changed_files, watcher)
             for path in changed:
                 await rescan_file(ls, path)
-            if since_walk >= max(REDISCOVER_POLLS * interval, 1.0):
+            if since_walk >= max(REDISCOVER_POLLS * interval, every):
                 since_walk = 0.0
-                found = await ls.in_thread(discover, ls)
-                for path in found:
-                    if path not in watcher.files:
-                        await rescan_file(ls, path)
-                if await ls.in_thread(_policies_changed, ls, watcher):
-                    indexing.schedule(ls, delay=0.0)
+                await _walk_once(ls, watcher)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("polling log files failed")
+
+
+async def _walk_once(ls: AccessDeniedServer, watcher: LogWatcher) -> None:
+    """New log files are read; new, renamed, removed or edited policy files re-index."""
+    found = await ls.in_thread(walk, ls)
+    for path in found.logs:
+        if path not in watcher.files:
+            await rescan_file(ls, path)
+    snap = ls.indexes.snapshot
+    if snap.baseline is not None and await ls.in_thread(
+        snap.baseline.changed, found, snap.paths
+    ):
+        indexing.schedule(ls, delay=0.0)
 
 
 def _changed_files(watcher: LogWatcher) -> list[Path]:
@@ -280,31 +243,16 @@ def _changed_files(watcher: LogWatcher) -> list[Path]:
     return out
 
 
-def policy_stats(paths: set[str]) -> dict[str, tuple[int, int]]:
-    """(size, mtime) of each indexed policy file, to notice edits when polling."""
-    out: dict[str, tuple[int, int]] = {}
-    for path in paths:
-        st = _stat(Path(path))
-        out[path] = (st[1], st[2]) if st else (-1, -1)
-    return out
-
-
-def _policies_changed(ls: AccessDeniedServer, watcher: LogWatcher) -> bool:
-    """Whether an indexed policy file changed since the index was built (polling mode)."""
-    return policy_stats(set(watcher.policy_stats)) != watcher.policy_stats
-
-
 async def start(ls: AccessDeniedServer) -> None:
     """Begin watching: register client watchers or start polling; read existing logs."""
     ls.logs = LogWatcher()
-    ls.logs.policy_stats = await ls.in_thread(policy_stats, set(ls.index_paths))
     if dynamic_watch_supported(ls):
         try:
             await _register_watchers(ls)
         except Exception as exc:
             logger.info("client refused file watchers (%s); polling instead", exc)
-    if ls.logs.registration_id is None:
-        ls.logs.poll_task = ls.run_task(_poll_loop(ls), name="poll-logs")
+    # Polling runs beside client watchers too (slower then: see _poll_loop).
+    ls.logs.poll_task = ls.run_task(_poll_loop(ls), name="poll-logs")
     await scan_all(ls)
 
 
@@ -342,12 +290,6 @@ class LogsFeature(Feature):
 
     async def settings_changed(self) -> None:
         await reconfigure(self.server)
-
-    async def index_changed(self) -> None:
-        ls = self.server
-        if ls.logs is not None:
-            # The baseline polling compares against: the files as this index saw them.
-            ls.logs.policy_stats = await ls.in_thread(policy_stats, set(ls.index_paths))
 
     async def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
         ls = self.server

@@ -22,6 +22,7 @@ from accessdenied.text import LineIndex
 if TYPE_CHECKING:
     from accessdenied.denials.model import Denial
     from accessdenied.lsp.convert import LineSource
+    from accessdenied.lsp.walk import Baseline
     from accessdenied.workspace import WorkspaceIndex
 
 #: Terminal buffers keep this many lines; a "line" longer than MAX_PENDING is flushed.
@@ -44,6 +45,8 @@ class IndexSnapshot:
     paths: frozenset[str] = frozenset()
     #: Policy type each indexed standalone file is known as.
     kinds: Mapping[str, str] = field(default_factory=dict)
+    #: The files as a walk just before the build saw them (what polling compares to).
+    baseline: Baseline | None = None
 
 
 class IndexService:
@@ -63,10 +66,15 @@ class IndexService:
         index: WorkspaceIndex | None,
         paths: frozenset[str] | set[str],
         kinds: Mapping[str, str],
+        baseline: Baseline | None = None,
     ) -> IndexSnapshot:
         """Install a new index (one assignment) and return the snapshot."""
         self.snapshot = IndexSnapshot(
-            index, self.snapshot.generation + 1, frozenset(paths), dict(kinds)
+            index,
+            self.snapshot.generation + 1,
+            frozenset(paths),
+            dict(kinds),
+            baseline,
         )
         return self.snapshot
 
@@ -230,7 +238,8 @@ class LogWatcher:
         self.files: dict[Path, WatchedLog] = {}
         self.poll_task: asyncio.Task[Any] | None = None
         self.registration_id: str | None = None
-        self.policy_stats: dict[str, tuple[int, int]] = {}
+        #: path -> ((inode, size, mtime_ns), holds CloudTrail records).
+        self.cloudtrail_heads: dict[Path, tuple[tuple[int, int, int], bool]] = {}
         self.locks: dict[Path, asyncio.Lock] = {}
 
     def lock(self, path: Path) -> asyncio.Lock:
