@@ -34,6 +34,19 @@ _UNSUPPORTED_GLOBAL: Mapping[str, str] = {
 }
 
 
+def _conditioned(ctx: Context) -> tuple[Statement, ...]:
+    """The statements with a Condition object (computed once per document)."""
+    sts = ctx.doc.statements
+    if not sts:
+        return ()
+    found: tuple[Statement, ...] | None = sts[0].cache.get("doc:conditioned")
+    if found is None:
+        found = sts[0].cache["doc:conditioned"] = tuple(
+            st for st in sts if isinstance(st.elements.get("Condition"), JsonObject)
+        )
+    return found
+
+
 def _keys(st: Statement) -> set[str]:
     found: set[str] | None = st.cache.get("condition-key-names")
     if found is None:
@@ -49,7 +62,9 @@ def _keys(st: Statement) -> set[str]:
     "a global condition key IAM does not support (aws:ARN)",
 )
 def check_unsupported_global_key(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
+        if _keys(st).isdisjoint(_UNSUPPORTED_GLOBAL):
+            continue
         for _op, _base, key, _vals in _condition_blocks(st):
             instead = _UNSUPPORTED_GLOBAL.get(key.value.lower())
             if instead is not None:
@@ -85,10 +100,10 @@ def check_paired_keys(ctx: Context) -> Iterator[Finding]:
     / aws:Ec2InstanceSourcePrivateIPv4 example denies each mismatch separately.
     """
     deny_keys: set[str] = set()
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         if st.effect == "Deny":
             deny_keys |= _keys(st)
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         blocks = _condition_blocks(st)
         if not blocks:
             continue
@@ -152,7 +167,7 @@ def _service_only(st: Statement) -> list[JsonString] | None:
     "carry (aws:PrincipalOrgID, aws:PrincipalTag, ...)",
 )
 def check_service_principal_keys(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         blocks = _condition_blocks(st)
         if not blocks:
             continue
@@ -193,7 +208,7 @@ _SOURCE_KEYS = frozenset(
 def check_service_principal_weak_key(ctx: Context) -> Iterator[Finding]:
     if ctx.policy_type not in ("resource", "trust", None):
         return  # resource-based policies (a role trust policy is one)
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         blocks = _condition_blocks(st)
         if not blocks or _keys(st) & _SOURCE_KEYS:
             continue
@@ -240,7 +255,7 @@ def check_irrelevant_key(ctx: Context) -> Iterator[Finding]:
     attach = ctx.doc.attachment
     if ctx.policy_type != "resource" or attach is None:
         return
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         for _op, _base, key, _vals in _condition_blocks(st):
             where = _IRRELEVANT_IN_RESOURCE_POLICY.get(key.value.lower())
             if where is not None and attach in where:
@@ -263,7 +278,7 @@ _AUD_KEY_RX = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/[^:]*)?:aud$", re.I)
     "multivalued",
 )
 def check_audience_claim(ctx: Context) -> Iterator[Finding]:
-    for st in ctx.doc.statements:
+    for st in _conditioned(ctx):
         for op, _base, key, _vals in _condition_blocks(st):
             if not _AUD_KEY_RX.match(key.value):
                 continue
