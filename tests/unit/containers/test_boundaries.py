@@ -263,3 +263,60 @@ def test_boundary_from_a_parameter_without_default_is_not_guessed(
     assert b.document is None
     assert b.not_editable is not None
     assert "does not resolve to a policy ARN" in b.reason
+
+
+def test_shared_boundary_says_whose_cap_a_fix_lifts() -> None:
+    root = Path(__file__).parents[2] / "workspaces" / "cfn-boundary-yaml"
+    text = (root / "template.yaml").read_text()
+    reasons = {
+        b.target.rsplit("/", 1)[-1]: b.reason
+        for b in locate(root / "template.yaml", text)
+        if b.kind == "boundary"
+    }
+    assert "also the boundary of report-writer" in reasons["ingest-worker"]
+    assert "also the boundary of ingest-worker" in reasons["report-writer"]
+    assert "also the boundary" not in reasons["audit-reader"]
+
+
+def test_customer_boundary_not_in_the_workspace_is_an_assumption(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / "logs").mkdir()
+    template = (
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Resources:\n"
+        "  R:\n"
+        "    Type: AWS::IAM::Role\n"
+        "    Properties:\n"
+        "      RoleName: capped\n"
+        "      PermissionsBoundary: arn:aws:iam::111122223333:policy/org/cap\n"
+        "      AssumeRolePolicyDocument:\n"
+        "        Version: '2012-10-17'\n"
+        "        Statement: []\n"
+        "      Policies:\n"
+        "        - PolicyName: p\n"
+        "          PolicyDocument:\n"
+        "            Version: '2012-10-17'\n"
+        "            Statement:\n"
+        "              - Effect: Allow\n"
+        "                Action: s3:GetObject\n"
+        "                Resource: arn:aws:s3:::b/*\n"
+    )
+    (root / "template.yaml").write_text(template)
+    principal = "arn:aws:sts::111122223333:assumed-role/capped/s"
+    (root / "logs" / "run.log").write_text(
+        "An error occurred (AccessDenied) when calling the PutObject operation: "
+        f"User: {principal} is not authorized to perform: s3:PutObject on resource: "
+        '"arn:aws:s3:::b/k" because no identity-based policy allows the s3:PutObject '
+        "action\n"
+    )
+    out = fix_write(root, "logs/run.log", 1, "template.yaml", capsys, monkeypatch)
+    assert out.status == 0, out.err
+    assert "Action: s3:PutObject" in single_insertion(out.before, out.after)
+    # The boundary is not in the workspace: said, and never taken as an allow.
+    assert "arn:aws:iam::111122223333:policy/org/cap" in out.err
+    assert "evaluated without this boundary" in out.err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -379,7 +380,33 @@ def template_bindings(
                 references=refs,
             )
         )
-    return out
+    return _shared_boundaries(out)
+
+
+def _shared_boundaries(out: list[Binding]) -> list[Binding]:
+    """A ManagedPolicy that bounds several roles says so (a fix there bounds them all).
+
+    A boundary only caps: a statement added to it grants the other roles nothing
+    their own policies do not, but it lifts the cap for all of them.
+    """
+    roles: dict[Span2, list[str]] = {}
+    for b in out:
+        if b.kind == "boundary" and b.span is not None and b.document is not None:
+            roles.setdefault(b.span, []).append(b.target.rsplit("/", 1)[-1])
+    if all(len(v) < 2 for v in roles.values()):
+        return out
+    fixed = []
+    for b in out:
+        names = roles.get(b.span) if b.kind == "boundary" and b.span else None
+        if names and len(names) > 1:
+            others = [n for n in names if n != b.target.rsplit("/", 1)[-1]]
+            b = replace(
+                b,
+                reason=f"{b.reason}; also the boundary of {', '.join(others)}: a "
+                "statement added there lifts their cap too",
+            )
+        fixed.append(b)
+    return fixed
 
 
 def template_managed_policies(
